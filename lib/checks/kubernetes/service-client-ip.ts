@@ -1,0 +1,56 @@
+import { get } from '../../evidence/kubernetes.ts';
+import { cite } from '../../evidence/source.ts';
+import { setIngressAnnotations, stickyAnnotations } from '../../remediations/kubernetes/set-ingress-annotations.ts';
+import { keepClientIp } from '../../remediations/kubernetes/set-service-affinity.ts';
+import { annotation, ingressAffinity, ingressRoutes, servingServices } from '../support/kubernetes.ts';
+import { idPart, type Check, type CheckResult } from '../types.ts';
+
+/**
+ * `sessionAffinity: ClientIP` where the client address is not stable or not seen: behind
+ * ingress-nginx (which sends to endpoints directly and bypasses the Service's affinity unless
+ * `service-upstream` is on), on a LoadBalancer/NodePort with `externalTrafficPolicy: Cluster`
+ * (client address replaced by a node's), or for public clients (mobile, NAT, proxies).
+ */
+export const kubernetesServiceClientIp: Check = {
+  id: 'kubernetes.service-client-ip',
+  layer: 'kubernetes',
+  cause: 'ip-affinity-unstable',
+  title: 'Service affinity relies on the client IP',
+  run: ({ ev, service }) => {
+    const routes = ingressRoutes(ev.kubernetes, service);
+    return servingServices(ev.kubernetes, service).flatMap((svc): CheckResult[] => {
+      if (get(svc.raw, 'spec', 'sessionAffinity') !== 'ClientIP') return [];
+      const key = idPart(svc.name);
+      const resource = `Service ${svc.namespace ? `${svc.namespace}/` : ''}${svc.name}`;
+      const ref = cite(svc.ref(['spec', 'sessionAffinity'], 'sessionAffinity: ClientIP'));
+      const fronting = routes.filter((r) => r.backendService === svc.name && ingressAffinity(r.ingress) === 'none' && annotation(r.ingress, 'service-upstream') !== 'true');
+      if (fronting.length > 0) {
+        const ing = fronting[0]!.ingress;
+        return [{
+          key, resource, severity: 'critical',
+          summary: `Service ${svc.name} relies on ClientIP affinity, but Ingress ${ing.name} (ingress-nginx) sends to pod endpoints directly and has no affinity of its own: requests are not sticky`,
+          evidence: [ref, cite(ing.ref(['metadata', 'annotations'], `Ingress ${ing.name}: no nginx.ingress.kubernetes.io/affinity`))],
+          plan: setIngressAnnotations(idPart(ing.name), ing, stickyAnnotations(service.sessionTimeoutSeconds, { crossSite: service.crossSite, tls: service.tls }), `Enable cookie affinity on Ingress ${ing.name}`),
+        }];
+      }
+      const type = (get(svc.raw, 'spec', 'type') as string | undefined) ?? 'ClusterIP';
+      const policy = (get(svc.raw, 'spec', 'externalTrafficPolicy') as string | undefined) ?? 'Cluster';
+      if ((type === 'LoadBalancer' || type === 'NodePort') && policy === 'Cluster') {
+        return [{
+          key, resource, severity: 'critical',
+          summary: `Service ${svc.name} (${type}) uses ClientIP affinity with externalTrafficPolicy Cluster: the address it sees is a node's, not the client's`,
+          evidence: [ref, cite(svc.ref(['spec', 'externalTrafficPolicy'], `externalTrafficPolicy: ${policy}${get(svc.raw, 'spec', 'externalTrafficPolicy') ? '' : ' (default)'}`))],
+          plan: keepClientIp(key, svc),
+        }];
+      }
+      if (service.clients === 'public' && routes.length === 0) {
+        return [{
+          key, resource, severity: 'warning',
+          summary: `Service ${svc.name} sticks on the client IP; public clients change address (mobile) or share one (NAT, proxies)`,
+          evidence: [ref],
+        }];
+      }
+      return [];
+    });
+  },
+};

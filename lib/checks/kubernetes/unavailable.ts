@@ -1,0 +1,28 @@
+import { get } from '../../evidence/kubernetes.ts';
+import { cite } from '../../evidence/source.ts';
+import { servingWorkloads } from '../support/kubernetes.ts';
+import { idPart, type Check, type CheckResult } from '../types.ts';
+
+/**
+ * A serving workload with fewer ready pods than desired (from its `status`): the missing pods'
+ * sticky clients have been moved and lost their sessions.
+ */
+export const kubernetesUnavailable: Check = {
+  id: 'kubernetes.unavailable',
+  layer: 'kubernetes',
+  cause: 'backend-removed',
+  title: 'Pods out of rotation',
+  run: ({ ev, service }) =>
+    servingWorkloads(ev.kubernetes, service).flatMap((wl): CheckResult[] => {
+      const status = get(wl.raw, 'status');
+      if (!status) return [];
+      const desired = (get(wl.raw, 'spec', 'replicas') as number | undefined) ?? 1;
+      const ready = (get(status, 'readyReplicas') as number | undefined) ?? 0;
+      if (ready >= desired) return [];
+      return [{
+        key: idPart(wl.name), resource: `${wl.kind} ${wl.namespace ? `${wl.namespace}/` : ''}${wl.name}`, severity: 'warning',
+        summary: `${wl.kind} ${wl.name} has ${ready} of ${desired} pods ready: clients stuck to the missing pods lost their sessions`,
+        evidence: [cite(wl.ref(['status', 'readyReplicas'], `readyReplicas: ${ready} (spec.replicas ${desired})`))],
+      }];
+    }),
+};

@@ -1,0 +1,30 @@
+import { cite } from '../../evidence/source.ts';
+import { affinityCookieNames, backendCounts, seenAffinityCookies, showCounts } from '../support/probe.ts';
+import type { Check, CheckResult } from '../types.ts';
+
+/**
+ * The live service sets no affinity cookie and its responses come from several backends: the
+ * symptom of cookie stickiness being off on whatever layer the request crosses.
+ */
+export const probeNoCookie: Check = {
+  id: 'probe.no-cookie',
+  layer: 'probe',
+  cause: 'cookie-not-set',
+  title: 'No affinity cookie on the live service',
+  run: ({ ev, service, findings }): CheckResult[] => {
+    const f = ev.probe;
+    if (!f) return [];
+    const xs = f.data.exchanges.filter((x) => x.phase !== 'websocket');
+    const names = affinityCookieNames(ev, service);
+    if (seenAffinityCookies(xs, names).length > 0) return [];
+    const counts = backendCounts(xs);
+    if (counts.size < 2) return [];
+    const cause = findings.find((x) => x.cause === 'cookie-not-set' && x.layer !== 'probe' && x.remediation);
+    return [{
+      key: 'service', resource: f.data.url, severity: 'critical',
+      summary: `${xs.length} requests to ${f.data.url} received no affinity cookie and were answered by ${counts.size} backends (${showCounts(counts)})${cause ? `; ${cause.resource} is why` : ''}`,
+      evidence: [cite({ file: f.file }, `no Set-Cookie among ${names.slice(0, 4).join(', ')}...; backends ${showCounts(counts)}`), ...(cause ? [cause.evidence[0]!] : [])],
+      ...(cause?.remediation ? { remediationRef: cause.remediation } : {}),
+    }];
+  },
+};

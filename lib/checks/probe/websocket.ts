@@ -1,0 +1,30 @@
+import { cite } from '../../evidence/source.ts';
+import { backendCounts } from '../support/probe.ts';
+import type { Check, CheckResult } from '../types.ts';
+
+/**
+ * A WebSocket upgrade that carried the affinity cookie reached another backend than the page
+ * requests of the same jar: the socket opens where the session is not.
+ */
+export const probeWebsocket: Check = {
+  id: 'probe.websocket',
+  layer: 'probe',
+  cause: 'websocket-not-sticky',
+  title: 'WebSocket upgrade lands on another backend',
+  run: ({ ev, findings }): CheckResult[] => {
+    const f = ev.probe;
+    if (!f) return [];
+    const jar = backendCounts(f.data.exchanges.filter((x) => x.phase === 'jar'));
+    if (jar.size !== 1) return [];
+    const home = [...jar.keys()][0]!;
+    const ws = f.data.exchanges.filter((x) => x.phase === 'websocket' && x.response?.backend && x.response.backend !== home);
+    if (ws.length === 0) return [];
+    const explained = findings.find((x) => x.cause === 'websocket-not-sticky' && x.layer !== 'probe');
+    return [{
+      key: 'websocket', resource: ws[0]!.request.url, severity: 'critical',
+      summary: `WebSocket upgrade to ${ws[0]!.request.url} with the affinity cookie reached ${ws[0]!.response!.backend}; the page requests stick to ${home}`,
+      evidence: [cite({ file: f.file }, `websocket backend ${ws[0]!.response!.backend}, jar backend ${home}`), ...(explained ? [explained.evidence[0]!] : [])],
+      ...(explained?.remediation ? { remediationRef: explained.remediation } : {}),
+    }];
+  },
+};

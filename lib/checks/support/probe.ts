@@ -1,0 +1,57 @@
+import type { Evidence } from '../../evidence/bundle.ts';
+import { cookieOf } from '../../evidence/haproxy.ts';
+import type { ProbeCookie, ProbeExchange } from '../../evidence/probe.ts';
+import type { Service } from '../../evidence/service.ts';
+import { targetGroups } from './aws.ts';
+import { LB_COOKIE_NAMES } from './cookies.ts';
+import { eachServed } from './haproxy.ts';
+import { annotation } from './kubernetes.ts';
+import { eachUpstream } from './nginx.ts';
+
+/**
+ * The cookie names that carry affinity for this service: the catalog's `probe.cookie`, the
+ * names the collected configs declare (HAProxy `cookie`, ingress-nginx `session-cookie-name`,
+ * NGINX Plus `sticky cookie`, ALB `app_cookie`), and the balancers' well-known defaults.
+ */
+export function affinityCookieNames(ev: Evidence, service: Service): string[] {
+  const names = new Set<string>();
+  if (service.probe?.cookie) names.add(service.probe.cookie);
+  for (const { sb } of eachServed(ev, service)) {
+    const c = cookieOf(sb.proxy);
+    if (c) names.add(c.name);
+  }
+  for (const s of eachUpstream(ev, service)) if (s.upstream.sticky?.kind === 'cookie' && s.upstream.sticky.args[0]) names.add(s.upstream.sticky.args[0]);
+  for (const o of ev.kubernetes) if (o.kind === 'Ingress' && annotation(o, 'affinity') === 'cookie') names.add(annotation(o, 'session-cookie-name') ?? 'INGRESSCOOKIE');
+  for (const v of targetGroups(ev)) if (v.attr('stickiness.type') === 'app_cookie') names.add(v.attr('stickiness.app_cookie.cookie_name'));
+  for (const n of LB_COOKIE_NAMES) names.add(n);
+  return [...names].filter(Boolean);
+}
+
+/** Whether a cookie name is one of the affinity names (names ending in `-` are prefixes). */
+export function isAffinityCookie(name: string, names: string[]): boolean {
+  return names.some((n) => (n.endsWith('-') ? name.startsWith(n) : name === n));
+}
+
+/** The affinity cookies the probe saw set, first occurrence of each name. */
+export function seenAffinityCookies(exchanges: ProbeExchange[], names: string[]): { cookie: ProbeCookie; exchange: ProbeExchange; index: number }[] {
+  const out = new Map<string, { cookie: ProbeCookie; exchange: ProbeExchange; index: number }>();
+  exchanges.forEach((x, index) => {
+    for (const c of x.response?.setCookies ?? []) if (isAffinityCookie(c.name, names) && !out.has(c.name)) out.set(c.name, { cookie: c, exchange: x, index });
+  });
+  return [...out.values()];
+}
+
+/** Counts responses per backend: `{ app1: 7, app2: 13 }`. */
+export function backendCounts(exchanges: ProbeExchange[]): Map<string, number> {
+  const m = new Map<string, number>();
+  for (const x of exchanges) {
+    const b = x.response?.backend;
+    if (b) m.set(b, (m.get(b) ?? 0) + 1);
+  }
+  return m;
+}
+
+/** `app1 ×7, app2 ×13`. */
+export function showCounts(m: Map<string, number>): string {
+  return [...m].map(([b, n]) => `${b} ×${n}`).join(', ');
+}

@@ -1,0 +1,163 @@
+import { z } from 'zod';
+import {
+  DescribeAlarmsSchema, DescribeListenersSchema, DescribeLoadBalancersSchema, DescribeRulesSchema,
+  DescribeTargetGroupsSchema, MetricDataSchema, TargetGroupAttributesSchema, TargetHealthSchema,
+} from './aws.ts';
+import { BundleError, EvidenceParseError } from './errors.ts';
+import { parseHaproxyConfig, type HaproxyConfig } from './haproxy.ts';
+import { parseServersState, type ServerState } from './haproxy-state.ts';
+import { parseKubernetesFile, type KubeObject } from './kubernetes.ts';
+import { parseNginxConfig, type NginxConfig } from './nginx.ts';
+import { MetaSchema, ProbeExchangesSchema, type Meta, type ProbeExchanges } from './probe.ts';
+import { parseService, type Service } from './service.ts';
+import { formatIssues } from './zod-format.ts';
+import { lineOf } from './source.ts';
+
+/** The layers a bundle can hold; CloudWatch files belong to `aws`. */
+export const LAYERS = ['aws', 'haproxy', 'kubernetes', 'nginx', 'probe'] as const;
+export type Layer = (typeof LAYERS)[number];
+
+/** A bundle as files: bundle-relative path → text. What collectors write and the reader returns. */
+export interface RawBundle {
+  files: Map<string, string>;
+}
+
+/** A file that could not be read or parsed; the rest of the bundle is still analyzed. */
+export interface Problem {
+  file: string;
+  line?: number;
+  message: string;
+}
+
+/** A JSON evidence file: its parsed value and its text (to find lines for evidence). */
+export interface JsonFile<T> {
+  file: string;
+  text: string;
+  data: T;
+}
+
+/** Everything `analyze` reads: the validated service and the parsed evidence of each layer. */
+export interface Evidence {
+  service: Service;
+  meta: Meta;
+  haproxy: HaproxyConfig[];
+  serversState: Map<string, { file: string; rows: ServerState[] }>;
+  nginx: NginxConfig[];
+  kubernetes: KubeObject[];
+  aws: {
+    loadBalancers?: JsonFile<z.infer<typeof DescribeLoadBalancersSchema>>;
+    targetGroups?: JsonFile<z.infer<typeof DescribeTargetGroupsSchema>>;
+    attributes: Map<string, JsonFile<z.infer<typeof TargetGroupAttributesSchema>>>;
+    health: Map<string, JsonFile<z.infer<typeof TargetHealthSchema>>>;
+    listeners?: JsonFile<z.infer<typeof DescribeListenersSchema>>;
+    rules: Map<string, JsonFile<z.infer<typeof DescribeRulesSchema>>>;
+    metrics?: JsonFile<z.infer<typeof MetricDataSchema>>;
+    alarms?: JsonFile<z.infer<typeof DescribeAlarmsSchema>>;
+  };
+  probe: JsonFile<ProbeExchanges> | undefined;
+  /** Layers with at least one file that parsed. */
+  present: Set<Layer>;
+  problems: Problem[];
+  notes: string[];
+}
+
+const stem = (path: string, ext: string) => path.slice(path.lastIndexOf('/') + 1, -ext.length);
+
+function json<T>(schema: z.ZodType<T>, text: string, file: string): JsonFile<T> {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (e) {
+    const msg = (e as Error).message;
+    const pos = /position (\d+)/.exec(msg);
+    const line = pos ? text.slice(0, Number(pos[1])).split('\n').length : undefined;
+    throw new EvidenceParseError(`invalid JSON: ${msg.replace(/ in JSON at position \d+.*$/, '')}`, line);
+  }
+  const r = schema.safeParse(value);
+  if (!r.success) {
+    const first = r.error.issues[0]!;
+    const key = first.path.filter((p) => typeof p === 'string').pop();
+    const line = typeof key === 'string' ? lineOf(text, `"${key}"`) : undefined;
+    throw new EvidenceParseError(formatIssues(r.error, '').replace(/^: /, '').split('\n')[0]!, line);
+  }
+  return { file, text, data: r.data };
+}
+
+/**
+ * Parses a raw bundle into {@link Evidence}. Pure: no I/O, no clock. A missing or invalid
+ * `service.yaml` throws {@link BundleError}; any other malformed file becomes a {@link Problem}
+ * and its layer is analyzed from the files that did parse.
+ */
+export function parseBundle(raw: RawBundle): Evidence {
+  const serviceText = raw.files.get('service.yaml');
+  if (serviceText === undefined) throw new BundleError('service.yaml: missing (every bundle needs the service\'s catalog entry)');
+  const ev: Evidence = {
+    service: parseService(serviceText), meta: { notChecked: {} }, haproxy: [], serversState: new Map(), nginx: [],
+    kubernetes: [], aws: { attributes: new Map(), health: new Map(), rules: new Map() }, probe: undefined,
+    present: new Set(), problems: [], notes: [],
+  };
+  const paths = [...raw.files.keys()].sort();
+  for (const path of paths) {
+    if (path === 'service.yaml') continue;
+    const text = raw.files.get(path)!;
+    try {
+      const layer = readFile(ev, path, text);
+      if (layer === 'meta') continue;
+      if (layer) ev.present.add(layer);
+      else ev.notes.push(`ignored ${path}: not a file of the evidence bundle layout`);
+    } catch (e) {
+      if (!(e instanceof EvidenceParseError)) throw e;
+      ev.problems.push({ file: path, ...(e.line !== undefined ? { line: e.line } : {}), message: e.message });
+    }
+  }
+  return ev;
+}
+
+function readFile(ev: Evidence, path: string, text: string): Layer | 'meta' | undefined {
+  let m: RegExpExecArray | null;
+  if (path === 'meta.json') {
+    ev.meta = json(MetaSchema, text, path).data;
+    return 'meta';
+  }
+  if ((m = /^haproxy\/([^/]+)\.cfg$/.exec(path))) {
+    ev.haproxy.push(parseHaproxyConfig(text, path, m[1]!));
+    return 'haproxy';
+  }
+  if ((m = /^haproxy\/([^/]+)\.servers-state$/.exec(path))) {
+    ev.serversState.set(m[1]!, { file: path, rows: parseServersState(text, path) });
+    return 'haproxy';
+  }
+  if ((m = /^nginx\/([^/]+)\.conf$/.exec(path))) {
+    ev.nginx.push(parseNginxConfig(text, path, m[1]!));
+    return 'nginx';
+  }
+  if (/^kubernetes\/.+\.ya?ml$/.test(path)) {
+    ev.kubernetes.push(...parseKubernetesFile(text, path));
+    return 'kubernetes';
+  }
+  if (path === 'probe/exchanges.json') {
+    ev.probe = json(ProbeExchangesSchema, text, path);
+    return 'probe';
+  }
+  const aws = ev.aws;
+  switch (path) {
+    case 'aws/describe-load-balancers.json': aws.loadBalancers = json(DescribeLoadBalancersSchema, text, path); return 'aws';
+    case 'aws/describe-target-groups.json': aws.targetGroups = json(DescribeTargetGroupsSchema, text, path); return 'aws';
+    case 'aws/describe-listeners.json': aws.listeners = json(DescribeListenersSchema, text, path); return 'aws';
+    case 'aws/metrics.json': aws.metrics = json(MetricDataSchema, text, path); return 'aws';
+    case 'aws/describe-alarms.json': aws.alarms = json(DescribeAlarmsSchema, text, path); return 'aws';
+  }
+  if (/^aws\/target-group-attributes\/[^/]+\.json$/.test(path)) {
+    aws.attributes.set(stem(path, '.json'), json(TargetGroupAttributesSchema, text, path));
+    return 'aws';
+  }
+  if (/^aws\/target-health\/[^/]+\.json$/.test(path)) {
+    aws.health.set(stem(path, '.json'), json(TargetHealthSchema, text, path));
+    return 'aws';
+  }
+  if (/^aws\/describe-rules\/[^/]+\.json$/.test(path)) {
+    aws.rules.set(stem(path, '.json'), json(DescribeRulesSchema, text, path));
+    return 'aws';
+  }
+  return undefined;
+}

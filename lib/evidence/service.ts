@@ -1,0 +1,89 @@
+import { z } from 'zod';
+import { BundleError } from './errors.ts';
+import { parseLocatedYaml } from './yaml-lines.ts';
+import { formatIssues } from './zod-format.ts';
+
+const hostName = z.string().regex(/^(\*\.)?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/i, 'must be a host name');
+const urlPath = z.string().startsWith('/', 'must start with "/"');
+
+/** Where the live check finds the service on AWS (ignored by `analyze`). */
+export const AwsLocationSchema = z.strictObject({
+  region: z.string().min(1),
+  targetGroupArns: z.array(z.string().startsWith('arn:')).optional(),
+  listenerArns: z.array(z.string().startsWith('arn:')).optional(),
+  loadBalancerArns: z.array(z.string().startsWith('arn:')).optional(),
+});
+
+/** Where the live check finds the service in Kubernetes (ignored by `analyze`). */
+export const KubernetesLocationSchema = z.strictObject({
+  namespace: z.string().min(1),
+  context: z.string().optional(),
+  ingress: z.string().optional(),
+  service: z.string().optional(),
+  deployment: z.string().optional(),
+  statefulSet: z.string().optional(),
+});
+
+/** One HAProxy instance: config path, Runtime API address, the backend that serves the service. */
+export const HaproxyLocationSchema = z.strictObject({
+  name: z.string().regex(/^[A-Za-z0-9_.-]+$/, 'letters, digits, "_", "." and "-" only'),
+  config: z.string().min(1),
+  runtime: z.string().optional(),
+  backend: z.string().optional(),
+});
+
+/** One NGINX instance: config path and the upstream that serves the service. */
+export const NginxLocationSchema = z.strictObject({
+  name: z.string().regex(/^[A-Za-z0-9_.-]+$/, 'letters, digits, "_", "." and "-" only'),
+  config: z.string().min(1),
+  upstream: z.string().optional(),
+});
+
+/** The live probe: the only URL Sticky ever requests for this service. */
+export const ProbeLocationSchema = z.strictObject({
+  url: z.url({ protocol: /^(https?|wss?)$/ }),
+  backendHeader: z.string().default('X-Backend-Server'),
+  requests: z.number().int().min(2).max(200).default(20),
+  cookie: z.string().optional(),
+});
+
+/**
+ * A catalog entry, exactly the `service.yaml` of EVIDENCE.md plus two optional additions:
+ * `approvers` (who may approve fixes) and `sessionCookie` (the app's own session cookie name,
+ * used by fixes that hash on it). Unknown keys are rejected so a typo never silently disables
+ * a rule.
+ */
+export const ServiceSchema = z.strictObject({
+  name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must match [a-z0-9][a-z0-9-]{0,62}'),
+  hosts: z.array(hostName).min(1),
+  paths: z.array(urlPath).min(1).default(['/']),
+  sessionTimeoutSeconds: z.number().int().positive(),
+  clients: z.enum(['public', 'internal']).default('public'),
+  tls: z.boolean().default(true),
+  crossSite: z.boolean().default(false),
+  websocketPaths: z.array(urlPath).default([]),
+  sessionCookie: z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, 'must be a cookie name').optional(),
+  approvers: z.array(z.string().regex(/^[UWS][A-Z0-9]+$/, 'must be a Slack user (U…/W…) or user-group (S…) id')).optional(),
+  aws: AwsLocationSchema.optional(),
+  kubernetes: KubernetesLocationSchema.optional(),
+  haproxy: z.array(HaproxyLocationSchema).optional(),
+  nginx: z.array(NginxLocationSchema).optional(),
+  probe: ProbeLocationSchema.optional(),
+});
+
+/** A validated catalog entry with defaults applied. */
+export type Service = z.infer<typeof ServiceSchema>;
+
+/**
+ * Parses and validates `service.yaml` text. Every problem is reported at once, each as
+ * `file:line: field: reason`, inside one {@link BundleError}.
+ */
+export function parseService(text: string, file = 'service.yaml'): Service {
+  const doc = parseLocatedYaml(text);
+  if (doc.errors.length > 0) {
+    throw new BundleError(doc.errors.map((e) => `${file}:${e.line}: ${e.message}`).join('\n'));
+  }
+  const result = ServiceSchema.safeParse(doc.value ?? {});
+  if (!result.success) throw new BundleError(formatIssues(result.error, file, doc.lineOf));
+  return result.data;
+}

@@ -1,0 +1,56 @@
+import type { SourceRef } from '../evidence/source.ts';
+import { plan, type Plan, type Risk } from './types.ts';
+
+/** One line-level change to a config file: replace `line`, insert after it (`before` empty) or delete it (`after` empty). */
+export interface LineEdit {
+  file: string;
+  line: number;
+  before: string;
+  after: string;
+}
+
+/** A replacement of the line a {@link SourceRef} points at. */
+export function replaceLine(ref: SourceRef, after: string): LineEdit {
+  return { file: ref.file, line: ref.line ?? 0, before: ref.text ?? '', after };
+}
+
+/** An insertion after the line a {@link SourceRef} points at. */
+export function insertAfter(ref: SourceRef, after: string): LineEdit {
+  return { file: ref.file, line: ref.line ?? 0, before: '', after };
+}
+
+/** Rounds seconds up to a whole unit and prints them in HAProxy/NGINX time syntax (`2h`, `90m`, `45s`). */
+export function timeValue(seconds: number): string {
+  if (seconds % 86_400 === 0) return `${seconds / 86_400}d`;
+  if (seconds % 3600 === 0) return `${seconds / 3600}h`;
+  if (seconds % 60 === 0) return `${seconds / 60}m`;
+  return `${seconds}s`;
+}
+
+const render = (edits: LineEdit[], side: 'before' | 'after') =>
+  edits
+    .map((e) => (side === 'before' ? (e.before ? `${e.file}:${e.line}: ${e.before}` : `${e.file}:${e.line}: (insert after)`) : e.after ? `${e.file}:${e.line}: ${e.after}` : `${e.file}:${e.line}: (line removed)`))
+    .join('\n');
+
+/**
+ * A plan that edits a load balancer's config file: validated before it is written
+ * (`haproxy -c` / `nginx -t`), written atomically with a backup, then gracefully reloaded.
+ */
+export function configEditPlan(
+  action: string,
+  key: string,
+  o: { title: string; risk: Risk; instance: string; edits: LineEdit[]; advice?: boolean },
+): Plan {
+  const haproxy = action.startsWith('haproxy.');
+  const validate = haproxy ? 'haproxy -c -f <config>' : 'nginx -t';
+  const reload = haproxy ? 'a graceful reload of the master process (SIGUSR2)' : '`nginx -s reload`';
+  return plan(action, key, {
+    title: o.title,
+    risk: o.risk,
+    change: { before: render(o.edits, 'before'), after: render(o.edits, 'after') },
+    apply: `edit ${o.instance}'s config as shown, check it with \`${validate}\`, write it atomically with a backup, then ${reload}`,
+    rollback: `restore the backup of ${o.instance}'s config and reload the same way`,
+    ...(o.advice ? { advice: true } : {}),
+    target: { instance: o.instance, edits: o.edits },
+  });
+}

@@ -1,0 +1,23 @@
+import type { TargetGroupView } from '../../checks/support/aws.ts';
+import { plan, type Plan, type Risk } from '../types.ts';
+
+/**
+ * A plan that sets target group attributes with ModifyTargetGroupAttributes. `before` is read
+ * from the collected attributes; the apply re-reads them and refuses on drift; rollback writes
+ * the before values back.
+ */
+export function attributesPlan(action: string, v: TargetGroupView, title: string, risk: Risk, changes: Record<string, string>): Plan {
+  const keys = Object.keys(changes);
+  const before = keys.map((k) => ({ Key: k, Value: v.attr(k) }));
+  const after = keys.map((k) => ({ Key: k, Value: changes[k]! }));
+  const args = (xs: { Key: string; Value: string }[]) => xs.map((x) => `Key=${x.Key},Value=${x.Value}`).join(' ');
+  return plan(action, v.key, {
+    title,
+    risk,
+    change: { before: before.map((x) => `${x.Key}=${x.Value}`).join('\n'), after: after.map((x) => `${x.Key}=${x.Value}`).join('\n') },
+    apply: `aws elbv2 modify-target-group-attributes --target-group-arn ${v.tg.TargetGroupArn} --attributes ${args(after)}`,
+    rollback: `aws elbv2 modify-target-group-attributes --target-group-arn ${v.tg.TargetGroupArn} --attributes ${args(before)}`,
+    permissions: ['elasticloadbalancing:ModifyTargetGroupAttributes', 'elasticloadbalancing:DescribeTargetGroupAttributes'],
+    target: { targetGroupArn: v.tg.TargetGroupArn, attributes: after, rollbackAttributes: before },
+  });
+}

@@ -1,0 +1,38 @@
+import type { Layer } from '../evidence/bundle.ts';
+
+export type Risk = 'low' | 'medium' | 'high';
+
+/**
+ * A remediation plan: data only. It carries the exact change as before → after (the attribute,
+ * annotation or config line), how it is applied and rolled back, and a machine-readable
+ * `target` the apply engine uses. `advice` plans have no apply button: a person must act.
+ */
+export interface Plan {
+  id: string;
+  action: string;
+  layer: Layer;
+  title: string;
+  risk: Risk;
+  change: { before: string; after: string };
+  apply: string;
+  rollback: string;
+  advice: boolean;
+  /** IAM actions (AWS) or RBAC verbs (Kubernetes) the apply needs. */
+  permissions: string[];
+  target: Record<string, unknown>;
+}
+
+/** The fields a remediation file fills in; the id is derived from the action and the resource key. */
+export type PlanSpec = Omit<Plan, 'id' | 'action' | 'layer' | 'advice' | 'permissions'> & { advice?: boolean; permissions?: string[] };
+
+/**
+ * Builds a plan for an action (`haproxy.raise-cookie-lifetime`) on a resource key (`edge1.app`):
+ * id `haproxy.edge1.app.raise-cookie-lifetime`, the same shape as finding ids.
+ */
+export function plan(action: string, key: string, spec: PlanSpec): Plan {
+  const dot = action.indexOf('.');
+  const layer = action.slice(0, dot) as Layer;
+  return {
+    id: `${layer}.${key}.${action.slice(dot + 1)}`, action, layer, advice: false, permissions: [], ...spec,
+  };
+}

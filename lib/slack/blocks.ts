@@ -1,0 +1,117 @@
+import type { ActionsBlock, KnownBlock, SectionBlock } from '@slack/types';
+import type { Report } from '../checks/analyze.ts';
+import type { Finding, Severity } from '../checks/types.ts';
+import type { Plan } from '../remediations/types.ts';
+
+/** Slack allows 50 blocks per message. */
+export const MAX_BLOCKS = 50;
+const SECTION_LIMIT = 3000;
+const EMOJI: Record<Severity, string> = { critical: ':red_circle:', warning: ':large_orange_circle:', info: ':large_blue_circle:' };
+
+/** A message ready for chat.postMessage: blocks plus the plain-text fallback Slack shows in notifications. */
+export interface SlackMessage {
+  text: string;
+  blocks: KnownBlock[];
+}
+
+const clip = (s: string, n: number) => (s.length > n ? `${s.slice(0, n - 1)}…` : s);
+const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+
+function findingBlock(f: Finding): SectionBlock {
+  const evidence = f.evidence.slice(0, 4).map((e) => `\`${esc(clip(e, 300))}\``).join('\n');
+  const more = f.evidence.length > 4 ? `\n_+${f.evidence.length - 4} more_` : '';
+  return {
+    type: 'section',
+    block_id: clip(`finding:${f.id}`, 255),
+    text: { type: 'mrkdwn', text: clip(`${EMOJI[f.severity]} *${f.severity.toUpperCase()}* · \`${f.cause}\` · ${esc(f.resource)}\n${esc(f.summary)}\n${evidence}${more}`, SECTION_LIMIT) },
+  };
+}
+
+function planBlocks(p: Plan): KnownBlock[] {
+  const change = `\`\`\`- ${esc(p.change.before).split('\n').join('\n- ')}\n+ ${esc(p.change.after).split('\n').join('\n+ ')}\`\`\``;
+  const section: SectionBlock = {
+    type: 'section',
+    block_id: clip(`plan:${p.id}`, 255),
+    text: { type: 'mrkdwn', text: clip(`:wrench: *${esc(p.title)}* (risk ${p.risk})\n${change}`, SECTION_LIMIT) },
+  };
+  if (p.advice) {
+    return [section, { type: 'context', elements: [{ type: 'mrkdwn', text: clip(`Apply by hand: ${esc(p.apply)}`, 3000) }] }];
+  }
+  const actions: ActionsBlock = {
+    type: 'actions',
+    block_id: clip(`actions:${p.id}`, 255),
+    elements: [
+      {
+        type: 'button',
+        action_id: `approve:${p.action}`,
+        text: { type: 'plain_text', text: 'Approve' },
+        style: 'primary',
+        value: p.id,
+        confirm: {
+          title: { type: 'plain_text', text: 'Apply this change?' },
+          text: { type: 'mrkdwn', text: clip(`${esc(p.title)}\n\`\`\`${esc(p.change.after)}\`\`\`\nRollback: ${esc(p.rollback)}`, 300) },
+          confirm: { type: 'plain_text', text: 'Apply' },
+          deny: { type: 'plain_text', text: 'Cancel' },
+        },
+      },
+      { type: 'button', action_id: `reject:${p.action}`, text: { type: 'plain_text', text: 'Reject' }, value: p.id },
+    ],
+  };
+  return [section, actions];
+}
+
+/** The one-line summary used as the header suffix and in the notification fallback. */
+export function headline(r: Report): string {
+  if (r.findings.length === 0) return 'no sticky-session problem found';
+  const n = (s: Severity) => r.findings.filter((f) => f.severity === s).length;
+  return (['critical', 'warning', 'info'] as const).filter((s) => n(s) > 0).map((s) => `${n(s)} ${s}`).join(', ');
+}
+
+/**
+ * The report as the bot posts it: header with service and worst severity, what was checked,
+ * a section per finding, then each plan with Approve (confirm dialog stating the exact change)
+ * and Reject buttons whose value is only the plan id. Never more than 50 blocks: findings that
+ * do not fit are collapsed behind a Show evidence button.
+ */
+export function renderBlocks(r: Report): SlackMessage {
+  const worst = r.findings[0]?.severity;
+  const head: KnownBlock[] = [
+    { type: 'header', text: { type: 'plain_text', text: clip(`${worst ? `${EMOJI[worst]} ` : ':white_check_mark: '}${r.service}: ${headline(r)}`, 150), emoji: true } },
+    {
+      type: 'context',
+      elements: [{
+        type: 'mrkdwn',
+        text: clip([`checked: ${r.checked.join(', ') || 'nothing'}`, ...r.notChecked.map((l) => `not checked: ${l} (${esc(r.notCheckedReasons[l] ?? 'no evidence')})`), ...r.problems.map((p) => `could not read ${esc(p.file)}${p.line ? `:${p.line}` : ''}`)].join(' · '), 3000),
+      }],
+    },
+  ];
+  const plans = r.remediations.flatMap(planBlocks);
+  const tailBudget = plans.length + (plans.length ? 1 : 0);
+  let findingBudget = MAX_BLOCKS - head.length - tailBudget;
+  let planBlocksKept = plans;
+  if (findingBudget < Math.min(r.findings.length, 5) + 1) {
+    planBlocksKept = [];
+    let used = 0;
+    for (const p of r.remediations) {
+      const b = planBlocks(p);
+      if (used + b.length > MAX_BLOCKS - head.length - 1 - Math.min(r.findings.length, 5) - 2) break;
+      planBlocksKept.push(...b);
+      used += b.length;
+    }
+    findingBudget = MAX_BLOCKS - head.length - planBlocksKept.length - 1;
+  }
+  const overflow = r.findings.length > findingBudget;
+  const shown = overflow ? r.findings.slice(0, Math.max(0, findingBudget - 1)) : r.findings;
+  const body: KnownBlock[] = shown.map(findingBlock);
+  if (overflow) {
+    body.push({
+      type: 'section',
+      block_id: 'overflow',
+      text: { type: 'mrkdwn', text: `_${r.findings.length - shown.length} more finding(s) not shown._` },
+      accessory: { type: 'button', action_id: 'show_evidence', text: { type: 'plain_text', text: 'Show evidence' }, value: r.service },
+    });
+  }
+  const blocks = [...head, ...body, ...(planBlocksKept.length ? [{ type: 'divider' } as KnownBlock, ...planBlocksKept] : [])].slice(0, MAX_BLOCKS);
+  const causes = [...new Set(r.findings.map((f) => f.cause))].join(', ');
+  return { text: `Sticky ${r.service}: ${headline(r)}${causes ? ` (${causes})` : ''}`, blocks };
+}
