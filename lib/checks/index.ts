@@ -116,10 +116,10 @@ export const CHECKS: readonly Check[] = [
   kubernetesAffinityMode,
   // Live probe
   probeNoCookie,
-  probeSpread,
   probeCookieTtl,
   probeCookieDomain,
   probeCookiePath,
   probeCookieAttributes,
   probeWebsocket,
+  probeSpread,
 ];

@@ -1,7 +1,7 @@
 import { get } from '../../evidence/kubernetes.ts';
 import { setIngressAnnotations, stickyAnnotations } from '../../remediations/kubernetes/set-ingress-annotations.ts';
 import { commonPath } from '../support/cookies.ts';
-import { annotationRef, find, ingressAffinity, ingressRoutes, routeFor, workloadsOf } from '../support/kubernetes.ts';
+import { annotation, annotationRef, find, ingressAffinity, ingressRoutes, routeFor, workloadsOf } from '../support/kubernetes.ts';
 import { idPart, type Check, type CheckResult } from '../types.ts';
 
 /**
@@ -41,7 +41,15 @@ export const kubernetesIngressAffinity: Check = {
         key, resource: `Ingress ${ing.namespace ? `${ing.namespace}/` : ''}${ing.name}`, severity: 'critical',
         summary: `${paths.join(', ')} ${paths.length > 1 ? 'are' : 'is'} served by Ingress ${ing.name}, which has no affinity annotation, and its Service has sessionAffinity None${sticky ? ` (only the paths of Ingress ${sticky.ingress.name} stick)` : ''}`,
         evidence: [annotationRef(ing, 'affinity'), ...(sticky ? [annotationRef(sticky.ingress, 'affinity')] : [])].map((r) => `${r.file}${r.line ? `:${r.line}` : ''}: ${r.text}`),
-        plan: setIngressAnnotations(key, ing, stickyAnnotations(service.sessionTimeoutSeconds, { path: commonPath(paths) === '/' ? '/' : commonPath(paths), crossSite: service.crossSite, tls: service.tls }), `Enable cookie affinity on Ingress ${ing.name}`),
+        plan: setIngressAnnotations(
+          key,
+          ing,
+          {
+            ...stickyAnnotations(service.sessionTimeoutSeconds, { path: commonPath([...service.paths, ...service.websocketPaths]), crossSite: service.crossSite, tls: service.tls }),
+            ...(sticky ? { 'session-cookie-name': annotation(sticky.ingress, 'session-cookie-name') ?? 'INGRESSCOOKIE' } : {}),
+          },
+          `Enable cookie affinity on Ingress ${ing.name}${sticky ? ` with the cookie of ${sticky.ingress.name}` : ''}`,
+        ),
       };
     });
   },

@@ -2,15 +2,17 @@ import { cite } from '../../evidence/source.ts';
 import { SEVERITY_RANK, type Cause, type Check, type CheckResult } from '../types.ts';
 import { backendCounts, showCounts } from '../support/probe.ts';
 
-const STICKY_CAUSES: Cause[] = [
-  'cookie-not-set', 'no-shared-session-state', 'backend-removed', 'cookie-domain-mismatch', 'cookie-path-mismatch',
-  'cookie-blocked', 'group-stickiness-missing', 'ip-affinity-unstable', 'affinity-ttl-short',
+/** Causes that make requests carrying the cookie land on several backends right away, most direct first. */
+const SPREAD_CAUSES: Cause[] = [
+  'cookie-not-set', 'cookie-domain-mismatch', 'cookie-path-mismatch', 'cookie-blocked', 'no-shared-session-state',
+  'group-stickiness-missing', 'backend-removed',
 ];
 
 /**
  * Requests that carried the cookie jar still reached several backends: stickiness is broken
- * end to end. The cause is taken from the configuration layer that explains it when one does
- * (the worst config finding with a stickiness cause), else reported as cookie-not-set.
+ * end to end. The cause is taken from the finding that explains it when one does (a config
+ * layer's, or the probe's own cookie-attribute findings: a jar refuses a cookie with a foreign
+ * Domain just as a browser does), else reported as cookie-not-set.
  */
 export const probeSpread: Check = {
   id: 'probe.spread',
@@ -24,8 +26,8 @@ export const probeSpread: Check = {
     const counts = backendCounts(jar);
     if (counts.size < 2) return [];
     const explained = findings
-      .filter((x) => x.layer !== 'probe' && x.severity !== 'info' && STICKY_CAUSES.includes(x.cause))
-      .sort((a, b) => SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity] || STICKY_CAUSES.indexOf(a.cause) - STICKY_CAUSES.indexOf(b.cause))[0];
+      .filter((x) => x.check !== 'probe.no-cookie' && x.severity !== 'info' && SPREAD_CAUSES.includes(x.cause))
+      .sort((a, b) => SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity] || SPREAD_CAUSES.indexOf(a.cause) - SPREAD_CAUSES.indexOf(b.cause))[0];
     return [{
       key: 'service', resource: f.data.url, severity: 'critical',
       ...(explained ? { cause: explained.cause } : {}),

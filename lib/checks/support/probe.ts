@@ -32,11 +32,25 @@ export function isAffinityCookie(name: string, names: string[]): boolean {
   return names.some((n) => (n.endsWith('-') ? name.startsWith(n) : name === n));
 }
 
+/**
+ * Whether a Set-Cookie deletes rather than sets (Max-Age ≤ 0 or Expires not after the response
+ * Date): HAProxy answers that way when a server has no cookie value, which means no affinity.
+ */
+export function isDeletion(c: ProbeCookie, x: ProbeExchange): boolean {
+  if (c.maxAge !== undefined) return c.maxAge <= 0;
+  if (!c.expires) return false;
+  const exp = Date.parse(c.expires);
+  const now = Date.parse(x.response?.date ?? x.at ?? '');
+  return Number.isFinite(exp) && Number.isFinite(now) && exp <= now;
+}
+
 /** The affinity cookies the probe saw set, first occurrence of each name. */
 export function seenAffinityCookies(exchanges: ProbeExchange[], names: string[]): { cookie: ProbeCookie; exchange: ProbeExchange; index: number }[] {
   const out = new Map<string, { cookie: ProbeCookie; exchange: ProbeExchange; index: number }>();
   exchanges.forEach((x, index) => {
-    for (const c of x.response?.setCookies ?? []) if (isAffinityCookie(c.name, names) && !out.has(c.name)) out.set(c.name, { cookie: c, exchange: x, index });
+    for (const c of x.response?.setCookies ?? []) {
+      if (isAffinityCookie(c.name, names) && !out.has(c.name) && !isDeletion(c, x)) out.set(c.name, { cookie: c, exchange: x, index });
+    }
   });
   return [...out.values()];
 }
