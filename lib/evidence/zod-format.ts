@@ -13,10 +13,9 @@ export function formatIssues(
     .map((issue) => {
       const path = issue.path.filter((p): p is string | number => typeof p !== 'symbol');
       const field = path.reduce<string>((acc, p) => (typeof p === 'number' ? `${acc}[${p}]` : acc ? `${acc}.${p}` : p), '');
-      const line = lineOf?.(path);
+      const line = lineOf?.(issue.code === 'unrecognized_keys' && issue.keys[0] ? [...path, issue.keys[0]] : path);
       const where = line !== undefined ? `${file}:${line}` : file;
-      const keys = issue.code === 'unrecognized_keys' ? `: ${issue.keys.join(', ')}` : '';
-      return `${where}: ${field || '(top level)'}: ${issue.message}${keys}`;
+      return `${where}: ${field || '(top level)'}: ${issue.message}`;
     })
     .join('\n');
 }

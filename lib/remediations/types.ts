@@ -25,14 +25,19 @@ export interface Plan {
 /** The fields a remediation file fills in; the id is derived from the action and the resource key. */
 export type PlanSpec = Omit<Plan, 'id' | 'action' | 'layer' | 'advice' | 'permissions'> & { advice?: boolean; permissions?: string[] };
 
+/** The layer an action or check id prefix belongs to: `elbv2` and `cloudwatch` are AWS. */
+export function layerOfPrefix(prefix: string): Layer {
+  return (prefix === 'elbv2' || prefix === 'cloudwatch' ? 'aws' : prefix) as Layer;
+}
+
 /**
  * Builds a plan for an action (`haproxy.raise-cookie-lifetime`) on a resource key (`edge1.app`):
  * id `haproxy.edge1.app.raise-cookie-lifetime`, the same shape as finding ids.
  */
 export function plan(action: string, key: string, spec: PlanSpec): Plan {
   const dot = action.indexOf('.');
-  const layer = action.slice(0, dot) as Layer;
+  const prefix = action.slice(0, dot);
   return {
-    id: `${layer}.${key}.${action.slice(dot + 1)}`, action, layer, advice: false, permissions: [], ...spec,
+    id: `${prefix}.${key}.${action.slice(dot + 1)}`, action, layer: layerOfPrefix(prefix), advice: false, permissions: [], ...spec,
   };
 }

@@ -1,0 +1,49 @@
+import { describe, expect, it } from '@jest/globals';
+import { BundleError } from '../../lib/evidence/errors.ts';
+import { parseService } from '../../lib/evidence/service.ts';
+
+const messageOf = (text: string) => {
+  try {
+    parseService(text);
+  } catch (e) {
+    expect(e).toBeInstanceOf(BundleError);
+    return (e as Error).message;
+  }
+  throw new Error('expected a BundleError');
+};
+
+describe('parseService', () => {
+  it('applies the documented defaults', () => {
+    // Act
+    const s = parseService('name: checkout\nhosts: [shop.example.com]\nsessionTimeoutSeconds: 1800\n');
+    // Assess
+    expect(s).toEqual({ name: 'checkout', hosts: ['shop.example.com'], paths: ['/'], sessionTimeoutSeconds: 1800, clients: 'public', tls: true, crossSite: false, websocketPaths: [] });
+  });
+
+  it('names every bad field with its line and reason', () => {
+    // Act
+    const msg = messageOf(['name: Checkout', 'hosts: [shop.example.com]', 'sessionTimeoutSeconds: "1h"', 'clients: everyone', 'sessionTimeout: 3600'].join('\n'));
+    // Assess
+    expect(msg.split('\n')).toEqual([
+      'service.yaml:1: name: must match [a-z0-9][a-z0-9-]{0,62}',
+      'service.yaml:3: sessionTimeoutSeconds: Invalid input: expected number, received string',
+      'service.yaml:4: clients: Invalid option: expected one of "public"|"internal"',
+      'service.yaml:5: (top level): Unrecognized key: "sessionTimeout"',
+    ]);
+  });
+
+  it('reports YAML syntax errors at their line', () => {
+    // Act
+    const msg = messageOf('name: checkout\nhosts: [shop.example.com\nsessionTimeoutSeconds: 10\n');
+    // Assess
+    expect(msg).toMatch(/^service\.yaml:\d: /);
+  });
+
+  it('rejects a probe URL that is not http(s) or ws(s) and paths without a leading slash', () => {
+    // Act
+    const msg = messageOf('name: a\nhosts: [a.example.com]\nsessionTimeoutSeconds: 10\npaths: [cart]\nprobe: { url: "file:///etc/passwd" }\n');
+    // Assess
+    expect(msg).toContain('service.yaml:4: paths[0]: must start with "/"');
+    expect(msg).toContain('service.yaml:5: probe.url: Invalid URL');
+  });
+});
