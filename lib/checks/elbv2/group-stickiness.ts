@@ -28,7 +28,7 @@ export const elbv2GroupStickiness: Check = {
         const arn = where.ruleArn ?? where.listenerArn ?? '';
         const line = lineOf(text, arn) ?? lineOf(text, 'TargetGroupStickinessConfig');
         const ev1 = cite({ file, ...(line !== undefined ? { line } : {}) }, `${label}: forward to ${groups.length} target groups, TargetGroupStickinessConfig=${JSON.stringify(a.ForwardConfig?.TargetGroupStickinessConfig ?? { Enabled: false })}`);
-        const key = idPart(arn.split('/').slice(-2).join('-') || label);
+        const key = idPart(`${where.ruleArn ? 'rule' : 'listener'}-${arn.split('/').pop() ?? label}`);
         const appCookie = sticky.filter((m) => m!.attr('stickiness.type') === 'app_cookie').map((m) => m!.name);
         const cfg = a.ForwardConfig?.TargetGroupStickinessConfig;
         if (sticky.length > 0 && !cfg?.Enabled) {

@@ -1,0 +1,120 @@
+import { describe, expect, it } from '@jest/globals';
+import { analyzeFixture } from '../support/bundles.ts';
+
+const planOf = async (fixture: string, id: string) => {
+  const report = await analyzeFixture(fixture);
+  const plan = report.remediations.find((p) => p.id === id);
+  if (!plan) throw new Error(`no plan ${id} in ${report.remediations.map((p) => p.id).join(', ')}`);
+  return plan;
+};
+
+describe('remediation plans', () => {
+  it('sets ALB cookie stickiness with a duration twice the session, naming the IAM action', async () => {
+    // Act
+    const plan = await planOf('aws-stickiness-disabled', 'elbv2.checkout-tg.enable-stickiness');
+    // Assess
+    expect(plan.change).toEqual({
+      before: 'stickiness.enabled=false\nstickiness.type=lb_cookie\nstickiness.lb_cookie.duration_seconds=86400',
+      after: 'stickiness.enabled=true\nstickiness.type=lb_cookie\nstickiness.lb_cookie.duration_seconds=7200',
+    });
+    expect(plan.permissions).toEqual(['elasticloadbalancing:ModifyTargetGroupAttributes', 'elasticloadbalancing:DescribeTargetGroupAttributes']);
+    expect(plan.target).toEqual({
+      targetGroupArn: 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/checkout-tg/73e2d6bc24d8a067',
+      attributes: [
+        { Key: 'stickiness.enabled', Value: 'true' }, { Key: 'stickiness.type', Value: 'lb_cookie' }, { Key: 'stickiness.lb_cookie.duration_seconds', Value: '7200' },
+      ],
+      rollbackAttributes: [
+        { Key: 'stickiness.enabled', Value: 'false' }, { Key: 'stickiness.type', Value: 'lb_cookie' }, { Key: 'stickiness.lb_cookie.duration_seconds', Value: '86400' },
+      ],
+    });
+    expect(plan.advice).toBe(false);
+  });
+
+  it('raises only the duration of the stickiness type in use', async () => {
+    // Act
+    const plan = await planOf('aws-app-cookie-short', 'elbv2.checkout-tg.raise-cookie-duration');
+    // Assess
+    expect(plan.change).toEqual({ before: 'stickiness.app_cookie.duration_seconds=1800', after: 'stickiness.app_cookie.duration_seconds=7200' });
+  });
+
+  it('turns on group stickiness and keeps every other field of the forward action', async () => {
+    // Act
+    const plan = await planOf('aws-weighted-no-group-stickiness', 'elbv2.listener-f2f7dc8efc522ab2.enable-group-stickiness');
+    // Assess
+    expect(plan.target.actions).toEqual([
+      {
+        Type: 'forward',
+        Order: 1,
+        ForwardConfig: {
+          TargetGroups: [
+            { TargetGroupArn: 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/checkout-tg/73e2d6bc24d8a067', Weight: 90 },
+            { TargetGroupArn: 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/checkout-green/9a1b2c3d4e5f6a7b', Weight: 10 },
+          ],
+          TargetGroupStickinessConfig: { Enabled: true, DurationSeconds: 7200 },
+        },
+      },
+    ]);
+    expect((plan.target.rollbackActions as { ForwardConfig: unknown }[])[0]!.ForwardConfig).toMatchObject({ TargetGroupStickinessConfig: { Enabled: false } });
+    expect(plan.permissions).toEqual(['elasticloadbalancing:ModifyListener']);
+  });
+
+  it('offers advice, not an apply button, for NLB source-IP affinity of public clients', async () => {
+    // Act
+    const plan = await planOf('aws-nlb-source-ip-public', 'elbv2.checkout-tg.move-to-alb');
+    // Assess
+    expect([plan.advice, plan.change.after]).toEqual([true, 'ALB target group with stickiness.type=lb_cookie']);
+  });
+
+  it('gives HAProxy servers distinct cookie values, keeping the ones that were unique', async () => {
+    // Act
+    const plan = await planOf('haproxy-duplicate-cookie-values', 'haproxy.edge.app.enable-cookie');
+    // Assess
+    expect(plan.target.edits).toEqual([
+      { file: 'haproxy/edge.cfg', line: 16, before: 'cookie ROUTEID insert indirect nocache', after: 'cookie SERVERID insert indirect nocache httponly maxidle 2h maxlife 2h'.replace('SERVERID', 'ROUTEID') },
+      { file: 'haproxy/edge.cfg', line: 18, before: 'server app2 10.0.1.2:8080 cookie app1 check inter 5s fall 3   # copy-paste slip', after: 'server app2 10.0.1.2:8080 cookie app2 check inter 5s fall 3   # copy-paste slip' },
+    ]);
+  });
+
+  it('patches Ingress annotations with a merge patch and an exact inverse', async () => {
+    // Act
+    const plan = await planOf('k8s-cookie-max-age-short', 'kubernetes.checkout.set-ingress-annotations');
+    // Assess
+    expect(plan.target).toEqual({
+      kind: 'Ingress', namespace: 'shop', name: 'checkout', patchType: 'merge',
+      patch: { metadata: { annotations: { 'nginx.ingress.kubernetes.io/session-cookie-max-age': '7200', 'nginx.ingress.kubernetes.io/session-cookie-expires': '7200' } } },
+      rollbackPatch: { metadata: { annotations: { 'nginx.ingress.kubernetes.io/session-cookie-max-age': '900', 'nginx.ingress.kubernetes.io/session-cookie-expires': '900' } } },
+    });
+    expect(plan.permissions).toEqual(['patch ingresses']);
+  });
+
+  it('drains pods before they stop with a strategic-merge patch by container name', async () => {
+    // Act
+    const plan = await planOf('k8s-rolling-no-prestop', 'kubernetes.checkout.safe-rollout');
+    // Assess
+    expect(plan.target.patch).toEqual({
+      spec: {
+        strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
+        template: { spec: { terminationGracePeriodSeconds: 60, containers: [{ name: 'web', lifecycle: { preStop: { exec: { command: ['/bin/sh', '-c', 'sleep 30'] } } } }] } },
+      },
+    });
+    expect(plan.target.rollbackPatch).toEqual({
+      spec: { strategy: null, template: { spec: { terminationGracePeriodSeconds: 60, containers: [{ name: 'web', lifecycle: null }] } } },
+    });
+  });
+
+  it('points the NGINX WebSocket location at the sticky upstream', async () => {
+    // Act
+    const plan = await planOf('nginx-websocket-upstream', 'nginx.edge.socket.route-websocket-sticky');
+    // Assess
+    expect(plan.change).toEqual({ before: 'nginx/edge.conf:17: proxy_pass http://sockets;', after: 'nginx/edge.conf:17: proxy_pass http://pages;' });
+  });
+
+  it('reuses the configuration fix for the live symptom it explains', async () => {
+    // Act
+    const report = await analyzeFixture('probe-spread-haproxy');
+    const spread = report.findings.find((f) => f.check === 'probe.spread')!;
+    // Assess
+    expect(spread.remediation).toBe('haproxy.edge.app.enable-cookie');
+    expect(spread.summary).toBe('4 requests with a cookie jar reached 2 backends (app1 ×2, app2 ×2): explained by edge/backend app (cookie-not-set)');
+  });
+});
