@@ -1,3 +1,4 @@
+import { memo1 } from './memo.ts';
 import type { Evidence, JsonFile } from '../../evidence/bundle.ts';
 import type { TargetGroup, TargetHealthDescription } from '../../evidence/aws.ts';
 import { cite, lineOf } from '../../evidence/source.ts';
@@ -32,7 +33,7 @@ export interface TargetGroupView {
  * group whose attributes were collected but which is missing from describe-target-groups still
  * appears (by name), so a partial bundle is still analyzed.
  */
-export function targetGroups(ev: Evidence): TargetGroupView[] {
+export const targetGroups = memo1((ev: Evidence): TargetGroupView[] => {
   const listed = ev.aws.targetGroups?.data.TargetGroups ?? [];
   const names = new Set([...listed.map((t) => t.TargetGroupName), ...ev.aws.attributes.keys()]);
   const lbType = new Map((ev.aws.loadBalancers?.data.LoadBalancers ?? []).map((l) => [l.LoadBalancerArn, l.Type]));
@@ -54,7 +55,7 @@ export function targetGroups(ev: Evidence): TargetGroupView[] {
       },
     };
   });
-}
+});
 
 /** How many targets the group has, or undefined when target health was not collected. */
 export function targetCount(v: TargetGroupView): number | undefined {

@@ -1,3 +1,4 @@
+import { memo2 } from './memo.ts';
 import { setting } from '../../evidence/haproxy.ts';
 import { idPart } from '../types.ts';
 import type { HaproxyConfig, HaproxyDirective, HaproxyProxy } from '../../evidence/haproxy.ts';
@@ -185,7 +186,7 @@ export function routeRequest(frontend: HaproxyProxy, req: RouteRequest, byName: 
  * every WebSocket path is routed through every frontend. A config with no frontend (backends
  * only) serves the service from all its backends that have servers.
  */
-export function servedBackends(cfg: HaproxyConfig, service: Service): ServedBackend[] {
+export const servedBackends = memo2((cfg: HaproxyConfig, service: Service): ServedBackend[] => {
   const byName = new Map(cfg.proxies.filter((p) => p.kind !== 'frontend').map((p) => [p.name, p]));
   const entries = cfg.proxies.filter((p) => p.kind === 'frontend' || p.kind === 'listen');
   const result = new Map<string, ServedBackend>();
@@ -207,7 +208,7 @@ export function servedBackends(cfg: HaproxyConfig, service: Service): ServedBack
     }
   }
   return [...result.values()].filter((s) => s.proxy.servers.length > 0);
-}
+});
 
 /** Servers that take new clients (not `backup`, not `disabled`). */
 export function activeServers(proxy: HaproxyProxy) {
@@ -215,13 +216,13 @@ export function activeServers(proxy: HaproxyProxy) {
 }
 
 /** Every backend serving the service on every HAProxy instance, with its finding key. */
-export function eachServed(ev: { haproxy: HaproxyConfig[] }, service: Service): { cfg: HaproxyConfig; sb: ServedBackend; key: string; resource: string }[] {
-  return ev.haproxy.flatMap((cfg) =>
+export const eachServed = memo2((ev: { haproxy: HaproxyConfig[] }, service: Service): { cfg: HaproxyConfig; sb: ServedBackend; key: string; resource: string }[] =>
+  ev.haproxy.flatMap((cfg) =>
     servedBackends(cfg, service).map((sb) => ({
       cfg, sb, key: `${idPart(cfg.instance)}.${idPart(sb.proxy.name)}`, resource: `${cfg.instance}/backend ${sb.proxy.name}`,
     })),
-  );
-}
+  ),
+);
 
 /**
  * How a backend keeps clients on one server: a persistence cookie, a stick-table rule, or a

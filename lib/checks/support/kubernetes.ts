@@ -1,3 +1,4 @@
+import { memo2 } from './memo.ts';
 import { get, list, type KubeObject } from '../../evidence/kubernetes.ts';
 import type { Service } from '../../evidence/service.ts';
 import { pathMatches } from './cookies.ts';
@@ -40,7 +41,7 @@ export function hostMatches(rule: string | undefined, host: string): boolean {
 }
 
 /** Every Ingress path serving one of the service's hosts. */
-export function ingressRoutes(objects: KubeObject[], service: Service): IngressRoute[] {
+export const ingressRoutes = memo2((objects: KubeObject[], service: Service): IngressRoute[] => {
   const out: IngressRoute[] = [];
   for (const ing of objects.filter((o) => o.kind === 'Ingress')) {
     list(ing.raw, 'spec', 'rules').forEach((rule, r) => {
@@ -56,7 +57,7 @@ export function ingressRoutes(objects: KubeObject[], service: Service): IngressR
     });
   }
   return out;
-}
+});
 
 /**
  * The Ingress path ingress-nginx uses for a request path: exact matches first, then the longest

@@ -1,3 +1,4 @@
+import { memo2 } from './memo.ts';
 import { matchLocation, matchServer, upstreamName, type NginxConfig, type NginxLocation, type NginxServer, type NginxUpstream } from '../../evidence/nginx.ts';
 import type { Service } from '../../evidence/service.ts';
 import { idPart } from '../types.ts';
@@ -17,7 +18,7 @@ export interface ServedUpstream {
  * matching, and returns the upstreams reached. `proxy_pass` to a plain address has no pool and
  * no affinity to judge.
  */
-export function servedUpstreams(cfg: NginxConfig, service: Service): ServedUpstream[] {
+export const servedUpstreams = memo2((cfg: NginxConfig, service: Service): ServedUpstream[] => {
   const byName = new Map(cfg.upstreams.map((u) => [u.name, u]));
   const out = new Map<string, ServedUpstream>();
   const visit = (host: string, path: string, ws: boolean) => {
@@ -37,12 +38,10 @@ export function servedUpstreams(cfg: NginxConfig, service: Service): ServedUpstr
     for (const p of service.websocketPaths) visit(host, p, true);
   }
   return [...out.values()];
-}
+});
 
 /** Every served upstream on every NGINX instance. */
-export function eachUpstream(ev: { nginx: NginxConfig[] }, service: Service): ServedUpstream[] {
-  return ev.nginx.flatMap((cfg) => servedUpstreams(cfg, service));
-}
+export const eachUpstream = memo2((ev: { nginx: NginxConfig[] }, service: Service): ServedUpstream[] => ev.nginx.flatMap((cfg) => servedUpstreams(cfg, service)));
 
 /** Servers that take new clients (not `backup`, not `down`). */
 export function activeUpstreamServers(u: NginxUpstream) {

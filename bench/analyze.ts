@@ -1,0 +1,46 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { analyze } from '../lib/checks/analyze.ts';
+import { parseBundle } from '../lib/evidence/bundle.ts';
+import { readBundle } from '../lib/evidence/read-bundle.ts';
+import { SIZE, writeLargeBundle } from './large-bundle.ts';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const ms = (x: number) => `${x.toFixed(1)} ms`;
+
+const dir = mkdtempSync(join(tmpdir(), 'sticky-bench-'));
+try {
+  const { files, bytes } = writeLargeBundle(dir);
+  const lines = (f: string) => readFileSync(join(dir, f), 'utf8').split('\n').length;
+  console.log(`bundle: ${files} files, ${(bytes / 1024 / 1024).toFixed(1)} MiB — ${SIZE.targetGroups} target groups / ${SIZE.targetGroups * SIZE.targetsPerGroup} targets, ${SIZE.kubeObjects} Kubernetes objects, haproxy.cfg ${lines('haproxy/edge1.cfg')} lines, nginx -T ${lines('nginx/edge.conf')} lines`);
+  const raw = await readBundle(dir);
+  const runs = { parse: [] as number[], analyze: [] as number[], total: [] as number[] };
+  let findings = 0;
+  for (let i = 0; i < 12; i++) {
+    const t0 = performance.now();
+    const ev = parseBundle(raw);
+    const t1 = performance.now();
+    const report = analyze(ev);
+    const t2 = performance.now();
+    findings = report.findings.length;
+    if (i < 2) continue;
+    runs.parse.push(t1 - t0);
+    runs.analyze.push(t2 - t1);
+    runs.total.push(t2 - t0);
+  }
+  console.log(`in-process (median of 10 after 2 warm-up): parse ${ms(median(runs.parse))} + rules ${ms(median(runs.analyze))} = ${ms(median(runs.total))} (target < 300 ms; ${findings} findings)`);
+  const cold: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    const t = performance.now();
+    const r = spawnSync(process.execPath, [join(root, 'bin', 'sticky.js'), 'analyze', dir, '--format', 'json'], { maxBuffer: 256 * 1024 * 1024 });
+    cold.push(performance.now() - t);
+    if (r.status !== 1) throw new Error(`sticky analyze exited ${r.status}: ${r.stderr}`);
+  }
+  console.log(`whole process \`sticky analyze --format json\` (median of 5): ${ms(median(cold))}`);
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
