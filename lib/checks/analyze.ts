@@ -48,7 +48,8 @@ export function analyze(ev: Evidence, checks: readonly Check[] = CHECKS): Report
   }
   const order = (f: Finding) => LAYERS.indexOf(f.layer);
   findings.sort((a, b) => SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity] || order(a) - order(b) || a.id.localeCompare(b.id));
-  const used = new Set(findings.map((f) => f.remediation));
+  const rank = new Map<string, number>();
+  findings.forEach((f, i) => f.remediation && !rank.has(f.remediation) && rank.set(f.remediation, i));
   const reasons: Partial<Record<Layer, string>> = {};
   for (const layer of LAYERS) {
     if (ev.present.has(layer)) continue;
@@ -63,7 +64,7 @@ export function analyze(ev: Evidence, checks: readonly Check[] = CHECKS): Report
     notChecked: LAYERS.filter((l) => !ev.present.has(l)),
     notCheckedReasons: reasons,
     findings,
-    remediations: [...plans.values()].filter((p) => used.has(p.id)),
+    remediations: [...plans.values()].filter((p) => rank.has(p.id)).sort((a, b) => rank.get(a.id)! - rank.get(b.id)!),
     problems: ev.problems,
     notes: ev.notes,
   };

@@ -13,7 +13,7 @@ export const elbv2DeregistrationDelay: Check = {
       if (!v.attributes || v.attr('deregistration_delay.timeout_seconds') !== '0') return [];
       return [{
         key: v.key, resource: v.resource, severity: 'warning',
-        summary: `target group ${v.name} has a deregistration delay of 0: deploys and scale-in cut in-flight requests and sessions at once`,
+        summary: `deregistration delay is 0: deploys and scale-in cut in-flight requests and sessions at once`,
         evidence: [v.cite('deregistration_delay.timeout_seconds')],
         plan: setDeregistrationDelay(v),
       }];

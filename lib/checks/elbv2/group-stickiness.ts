@@ -34,14 +34,14 @@ export const elbv2GroupStickiness: Check = {
         if (sticky.length > 0 && !cfg?.Enabled) {
           out.push({
             key, resource: label, severity: 'critical',
-            summary: `${label} forwards to ${groups.length} weighted target groups without group stickiness: a client sticky to a target in one group is sent to another group${appCookie.length ? `; app_cookie stickiness on ${appCookie.join(', ')} does not work with weighted target groups` : ''}`,
+            summary: `forwards to ${groups.length} weighted target groups without group stickiness: a client sticky to a target in one group is sent to another group${appCookie.length ? `; app_cookie stickiness on ${appCookie.join(', ')} does not work with weighted target groups` : ''}`,
             evidence: [ev1, ...sticky.map((m) => m!.cite('stickiness.enabled'))],
             plan: enableGroupStickiness(key, where, actions, service.sessionTimeoutSeconds),
           });
         } else if (cfg?.Enabled && (cfg.DurationSeconds ?? 3600) < service.sessionTimeoutSeconds) {
           out.push({
             key, resource: label, severity: 'critical', cause: 'affinity-ttl-short',
-            summary: `group stickiness on ${label} lasts ${humanSeconds(cfg.DurationSeconds ?? 3600)}; sessions last ${humanSeconds(service.sessionTimeoutSeconds)}`,
+            summary: `group stickiness lasts ${humanSeconds(cfg.DurationSeconds ?? 3600)}; sessions last ${humanSeconds(service.sessionTimeoutSeconds)}`,
             evidence: [ev1],
             plan: enableGroupStickiness(key, where, actions, service.sessionTimeoutSeconds),
           });

@@ -19,7 +19,7 @@ export const elbv2SourceIp: Check = {
           if (v.attr('stickiness.enabled') !== 'true' || v.attr('stickiness.type') !== 'source_ip') return [];
           return [{
             key: v.key, resource: v.resource, severity: 'warning',
-            summary: `target group ${v.name} sticks on the client IP (source_ip); public clients change address (mobile) or share one (NAT, proxies)`,
+            summary: `sticks on the client IP (source_ip); public clients change address (mobile) or share one (NAT, proxies)`,
             evidence: [v.cite('stickiness.enabled'), v.cite('stickiness.type')],
             plan: advice('elbv2.move-to-alb', v.key, `Serve ${service.name} through an ALB with cookie stickiness`, `stickiness.type=source_ip on ${v.name}`, 'ALB target group with stickiness.type=lb_cookie', 'an NLB can only stick on the client IP; put an ALB (HTTP/HTTPS) in front with lb_cookie stickiness'),
           }];

@@ -23,7 +23,7 @@ export const elbv2StickinessDisabled: Check = {
       if (v.network) {
         return [{
           key: v.key, resource: v.resource, severity: 'warning',
-          summary: `NLB target group ${v.name} has stickiness off: each new connection may reach another of ${targets}`,
+          summary: `NLB stickiness is off: each new connection may reach another of ${targets}`,
           evidence: [v.cite('stickiness.enabled')],
           plan: service.clients === 'internal'
             ? enableSourceIp(v)
@@ -32,7 +32,7 @@ export const elbv2StickinessDisabled: Check = {
       }
       return [{
         key: v.key, resource: v.resource, severity: 'critical',
-        summary: `target group ${v.name} has stickiness off: the ALB spreads one session's requests over ${targets}`,
+        summary: `stickiness is off: the ALB spreads one session's requests over ${targets}`,
         evidence: [v.cite('stickiness.enabled')],
         plan: enableStickiness(v, service.sessionTimeoutSeconds),
       }];

@@ -42,7 +42,7 @@ export const kubernetesProbes: Check = {
         const key = `${idPart(wl.name)}.${idPart(name)}`;
         return [{
           key, resource: `${wl.kind} ${wl.namespace ? `${wl.namespace}/` : ''}${wl.name} container ${name}`, severity: 'warning',
-          summary: `${wl.name}/${name}: ${reasons.join('; ')}`, evidence,
+          summary: reasons.join('; '), evidence,
           plan: splitProbes(key, wl, name, reasons.join('; ')),
         }];
       }),

@@ -56,6 +56,6 @@ export const kubernetesRollout: Check = {
         evidence.push(cite(wl.ref(['spec', 'template', 'spec', 'terminationGracePeriodSeconds'], `terminationGracePeriodSeconds: ${grace}`)));
       }
       if (reasons.length === 0) return [];
-      return [{ key, resource, severity, summary: `${wl.kind} ${wl.name}: ${reasons.join('; ')}`, evidence, plan: safeRollout(key, wl, Math.max(30, longest)) }];
+      return [{ key, resource, severity, summary: reasons.join('; '), evidence, plan: safeRollout(key, wl, Math.max(30, longest)) }];
     }),
 };

@@ -4,7 +4,8 @@ import { plan, type Plan, type Risk } from '../types.ts';
 /**
  * A plan that sets target group attributes with ModifyTargetGroupAttributes. `before` is read
  * from the collected attributes; the apply re-reads them and refuses on drift; rollback writes
- * the before values back.
+ * the before values back. Without the target group's ARN (describe-target-groups not collected)
+ * the plan can only be advice.
  */
 export function attributesPlan(action: string, v: TargetGroupView, title: string, risk: Risk, changes: Record<string, string>): Plan {
   const keys = Object.keys(changes);
@@ -18,6 +19,7 @@ export function attributesPlan(action: string, v: TargetGroupView, title: string
     apply: `aws elbv2 modify-target-group-attributes --target-group-arn ${v.tg.TargetGroupArn} --attributes ${args(after)}`,
     rollback: `aws elbv2 modify-target-group-attributes --target-group-arn ${v.tg.TargetGroupArn} --attributes ${args(before)}`,
     permissions: ['elasticloadbalancing:ModifyTargetGroupAttributes', 'elasticloadbalancing:DescribeTargetGroupAttributes'],
+    ...(v.tg.TargetGroupArn.startsWith('(') ? { advice: true } : {}),
     target: { targetGroupArn: v.tg.TargetGroupArn, attributes: after, rollbackAttributes: before },
   });
 }
