@@ -41,11 +41,19 @@ export interface NginxServer {
   locations: NginxLocation[];
 }
 
+/** A `map $source $variable { ... }` block: the variable is derived from the source. */
+export interface NginxMap {
+  source: string;
+  variable: string;
+  ref: SourceRef;
+}
+
 /** A parsed NGINX instance. */
 export interface NginxConfig {
   instance: string;
   file: string;
   upstreams: NginxUpstream[];
+  maps: NginxMap[];
   servers: NginxServer[];
   /** Include directives whose files were not in the dump. */
   missingIncludes: SourceRef[];
@@ -224,7 +232,8 @@ export function parseNginxConfig(text: string, file: string, instance: string): 
   const upstreams = scope.filter((d) => d.name === 'upstream').map(toUpstream);
   const httpHeaders = headerDirectives(scope);
   const servers = scope.filter((d) => d.name === 'server' && d.block).map((d) => toServer(d, httpHeaders));
-  return { instance, file, upstreams, servers, missingIncludes };
+  const maps = scope.filter((d) => d.name === 'map' && d.args.length >= 2).map((d) => ({ source: d.args[0]!, variable: d.args[1]!, ref: d.ref }));
+  return { instance, file, upstreams, maps, servers, missingIncludes };
 }
 
 function toUpstream(d: NginxDirective): NginxUpstream {

@@ -62,6 +62,7 @@ const EXPECTED: Record<string, Cause[]> = {
   'nginx-hash-request-uri': ['cookie-not-set'],
   'nginx-healthy': [],
   'nginx-instances-differ': ['no-shared-session-state'],
+  'nginx-map-cookie-key': [],
   'nginx-ip-hash-internal': [],
   'nginx-ip-hash-public': ['ip-affinity-unstable'],
   'nginx-no-forwarded-proto': ['tls-termination-cookie'],
@@ -123,5 +124,16 @@ describe('fixture bundles', () => {
     // Assess
     expect(report.findings.filter((f) => f.severity !== 'info')).toEqual([]);
     expect(exitCode(report)).toBe(0);
+  });
+});
+
+describe('plans', () => {
+  it.each(Object.keys(EXPECTED))('%s: every finding points at a plan of the report', async (name) => {
+    // Act
+    const report = await analyzeFixture(name);
+    // Assess
+    const ids = new Set(report.remediations.map((p) => p.id));
+    expect(report.findings.filter((f) => !f.remediation || !ids.has(f.remediation)).map((f) => f.id)).toEqual([]);
+    expect(report.remediations.every((p) => report.findings.some((f) => f.remediation === p.id))).toBe(true);
   });
 });

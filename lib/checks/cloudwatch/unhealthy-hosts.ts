@@ -1,4 +1,5 @@
 import { cite, lineOf } from '../../evidence/source.ts';
+import { advice } from '../../remediations/advice.ts';
 import { idPart, type Check, type CheckResult } from '../types.ts';
 
 /**
@@ -26,6 +27,7 @@ export const cloudwatchUnhealthyHosts: Check = {
         key: idPart(tg), resource: `target group ${tg}`, severity: 'warning',
         summary: `${tg} had unhealthy targets in ${bad.length} period(s) between ${times[0]} and ${times[times.length - 1]} (peak ${peak.v} at ${peak.t})`,
         evidence: [cite({ file: f.file, ...(line !== undefined ? { line } : {}) }, `${r.Label ?? r.Id}: max ${peak.v}`)],
+        plan: advice('cloudwatch.restore-targets', idPart(tg), `Find why targets of ${tg} left the pool`, `UnHealthyHostCount up to ${peak.v} between ${times[0]} and ${times[times.length - 1]}`, 'UnHealthyHostCount 0', 'correlate the periods with deploys, scale-in and health-check failures; drain before removing targets and make checks tolerate short slowdowns'),
       }];
     });
   },

@@ -1,5 +1,5 @@
 import { cite, lineOf } from '../../evidence/source.ts';
-import { advice } from '../../remediations/elbv2/advice.ts';
+import { advice } from '../../remediations/advice.ts';
 import { targetGroups } from '../support/aws.ts';
 import { isLoopback } from '../support/cookies.ts';
 import type { Check, CheckResult } from '../types.ts';

@@ -1,4 +1,4 @@
-import { advice } from '../../remediations/elbv2/advice.ts';
+import { advice } from '../../remediations/advice.ts';
 import { enableSourceIp } from '../../remediations/elbv2/enable-source-ip.ts';
 import { enableStickiness } from '../../remediations/elbv2/enable-stickiness.ts';
 import { targetCount, targetGroups } from '../support/aws.ts';

@@ -1,5 +1,6 @@
 import { ingressClass, ingressRoutes } from '../support/kubernetes.ts';
 import { cite } from '../../evidence/source.ts';
+import { advice } from '../../remediations/advice.ts';
 import { idPart, type Check, type CheckResult } from '../types.ts';
 
 /**
@@ -21,6 +22,7 @@ export const kubernetesIngressClasses: Check = {
         key: idPart(host), resource: `host ${host}`, severity: 'warning',
         summary: `${host} is served by Ingresses of ${new Set(classes.values()).size} classes (${[...new Set(classes.values())].join(', ')}): each controller keeps its own affinity`,
         evidence: ings.map((i) => cite(i.ref(['spec', 'ingressClassName'], `Ingress ${i.name}: class ${classes.get(i)}`))),
+        plan: advice('kubernetes.single-controller', idPart(host), `Serve ${host} through one ingress controller`, [...new Set(classes.values())].join(', '), 'one ingress class for the host', 'move every Ingress of the host to one class (spec.ingressClassName) and point DNS at that controller only'),
       }];
     });
   },

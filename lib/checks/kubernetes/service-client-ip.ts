@@ -1,5 +1,6 @@
 import { get } from '../../evidence/kubernetes.ts';
 import { cite } from '../../evidence/source.ts';
+import { advice } from '../../remediations/advice.ts';
 import { setIngressAnnotations, stickyAnnotations } from '../../remediations/kubernetes/set-ingress-annotations.ts';
 import { keepClientIp } from '../../remediations/kubernetes/set-service-affinity.ts';
 import { annotation, ingressAffinity, ingressRoutes, servingServices } from '../support/kubernetes.ts';
@@ -48,6 +49,7 @@ export const kubernetesServiceClientIp: Check = {
           key, resource, severity: 'warning',
           summary: `Service ${svc.name} sticks on the client IP; public clients change address (mobile) or share one (NAT, proxies)`,
           evidence: [ref],
+          plan: advice('kubernetes.cookie-affinity', key, `Stick ${svc.name} on a cookie instead of the client IP`, 'sessionAffinity: ClientIP', 'an Ingress with nginx.ingress.kubernetes.io/affinity: cookie in front of the Service', 'route the service through ingress-nginx with cookie affinity (or an ALB with lb_cookie stickiness); keep ClientIP only for internal clients'),
         }];
       }
       return [];

@@ -1,5 +1,6 @@
 import { get } from '../../evidence/kubernetes.ts';
 import { cite } from '../../evidence/source.ts';
+import { advice } from '../../remediations/advice.ts';
 import { servingWorkloads } from '../support/kubernetes.ts';
 import { idPart, type Check, type CheckResult } from '../types.ts';
 
@@ -23,6 +24,7 @@ export const kubernetesUnavailable: Check = {
         key: idPart(wl.name), resource: `${wl.kind} ${wl.namespace ? `${wl.namespace}/` : ''}${wl.name}`, severity: 'warning',
         summary: `${wl.kind} ${wl.name} has ${ready} of ${desired} pods ready: clients stuck to the missing pods lost their sessions`,
         evidence: [cite(wl.ref(['status', 'readyReplicas'], `readyReplicas: ${ready} (spec.replicas ${desired})`))],
+        plan: advice('kubernetes.restore-pods', idPart(wl.name), `Bring ${wl.kind} ${wl.name} back to ${desired} ready pods`, `${ready} of ${desired} pods ready`, `${desired} of ${desired} pods ready`, `find why pods are not ready (kubectl describe ${wl.kind.toLowerCase()} ${wl.name}, its events and pod logs) and fix it; sessions on the missing pods are already lost`),
       }];
     }),
 };

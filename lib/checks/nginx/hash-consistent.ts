@@ -15,7 +15,7 @@ export const nginxHashConsistent: Check = {
   run: ({ ev, service }) =>
     eachUpstream(ev, service).flatMap((s): CheckResult[] => {
       const u = s.upstream;
-      if (u.method !== 'hash' || u.consistent || hashKeyKind(u.hashKey) === 'request' || !u.methodRef) return [];
+      if (u.method !== 'hash' || u.consistent || hashKeyKind(u.hashKey, s.cfg.maps) === 'request' || !u.methodRef) return [];
       return [{
         key: s.key, resource: s.resource, severity: 'warning',
         summary: `upstream ${u.name} hashes without "consistent": when a server leaves or joins, most clients move to another server`,

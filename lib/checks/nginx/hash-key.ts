@@ -1,6 +1,6 @@
 import { cite } from '../../evidence/source.ts';
 import { cookieHash } from '../../remediations/nginx/cookie-hash.ts';
-import { activeUpstreamServers, eachUpstream, hashKeyKind } from '../support/nginx.ts';
+import { activeUpstreamServers, eachUpstream, expandHashKey, hashKeyKind } from '../support/nginx.ts';
 import type { Check, CheckResult } from '../types.ts';
 
 /**
@@ -17,7 +17,7 @@ export const nginxHashKey: Check = {
     eachUpstream(ev, service).flatMap((s): CheckResult[] => {
       const u = s.upstream;
       if (u.method !== 'hash' || activeUpstreamServers(u).length < 2) return [];
-      const kind = hashKeyKind(u.hashKey);
+      const kind = hashKeyKind(u.hashKey, s.cfg.maps);
       if (kind === 'request') {
         return [{
           key: s.key, resource: s.resource, severity: 'critical',
@@ -26,12 +26,13 @@ export const nginxHashKey: Check = {
           plan: cookieHash(s.cfg.instance, s.key, u, service),
         }];
       }
-      const cookie = /\$cookie_([A-Za-z0-9_]+)/.exec(u.hashKey ?? '')?.[1];
+      const cookie = /\$cookie_([A-Za-z0-9_]+)/.exec(expandHashKey(u.hashKey, s.cfg.maps) ?? '')?.[1];
       if (kind === 'cookie' && cookie && cookie !== service.sessionCookie) {
         return [{
           key: s.key, resource: s.resource, severity: 'info',
           summary: `upstream ${u.name} hashes on cookie ${cookie}, which NGINX never sets: requests before the app sets it are balanced round robin${service.sessionCookie ? ` (the catalog names ${service.sessionCookie} as the session cookie)` : ''}`,
           evidence: [cite(u.methodRef!)],
+          plan: cookieHash(s.cfg.instance, s.key, u, service),
         }];
       }
       return [];

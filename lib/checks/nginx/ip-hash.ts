@@ -17,7 +17,7 @@ export const nginxIpHash: Check = {
       ? []
       : eachUpstream(ev, service).flatMap((s): CheckResult[] => {
           const u = s.upstream;
-          const ip = u.method === 'ip_hash' || (u.method === 'hash' && hashKeyKind(u.hashKey) === 'address');
+          const ip = u.method === 'ip_hash' || (u.method === 'hash' && hashKeyKind(u.hashKey, s.cfg.maps) === 'address');
           if (!ip || !u.methodRef) return [];
           return [{
             key: s.key, resource: s.resource, severity: 'warning',

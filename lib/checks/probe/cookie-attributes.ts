@@ -1,6 +1,6 @@
 import { cite } from '../../evidence/source.ts';
 import { isLoopback } from '../support/cookies.ts';
-import { affinityCookieNames, seenAffinityCookies } from '../support/probe.ts';
+import { affinityCookieNames, cookieAdvice, liveFix, seenAffinityCookies } from '../support/probe.ts';
 import type { Check, CheckResult } from '../types.ts';
 
 /** Largest cookie (name, value and attributes) browsers are required to keep (RFC 6265 6.1). */
@@ -16,7 +16,7 @@ export const probeCookieAttributes: Check = {
   layer: 'probe',
   cause: 'cookie-blocked',
   title: 'Browsers drop the affinity cookie',
-  run: ({ ev, service }): CheckResult[] => {
+  run: ({ ev, service, findings }): CheckResult[] => {
     const f = ev.probe;
     if (!f) return [];
     const url = new URL(f.data.url);
@@ -32,6 +32,7 @@ export const probeCookieAttributes: Check = {
         key: cookie.name, resource: `cookie ${cookie.name} at ${f.data.url}`, severity: 'critical',
         summary: `browsers drop affinity cookie ${cookie.name}: ${reasons.join('; ')}`,
         evidence: [cite({ file: f.file }, `Set-Cookie: ${cookie.name}=<redacted>${cookie.secure ? '; Secure' : ''}${cookie.sameSite ? `; SameSite=${cookie.sameSite}` : ''} (${cookie.size} bytes)`)],
+        ...liveFix(findings, 'cookie-blocked', () => cookieAdvice(cookie.name, reasons.join('; '), [plain ? 'no Secure' : 'Secure', service.crossSite ? 'SameSite=None' : 'SameSite=Lax', 'under 4096 bytes'].join(', '))),
       }];
     });
   },

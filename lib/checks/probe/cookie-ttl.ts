@@ -1,6 +1,6 @@
 import { humanSeconds } from '../../evidence/duration.ts';
 import { cite } from '../../evidence/source.ts';
-import { affinityCookieNames, seenAffinityCookies } from '../support/probe.ts';
+import { affinityCookieNames, cookieAdvice, liveFix, seenAffinityCookies } from '../support/probe.ts';
 import type { Check, CheckResult } from '../types.ts';
 
 /**
@@ -12,7 +12,7 @@ export const probeCookieTtl: Check = {
   layer: 'probe',
   cause: 'affinity-ttl-short',
   title: 'Affinity cookie expires before the session',
-  run: ({ ev, service, collectedAt }): CheckResult[] => {
+  run: ({ ev, service, collectedAt, findings }): CheckResult[] => {
     const f = ev.probe;
     if (!f) return [];
     return seenAffinityCookies(f.data.exchanges, affinityCookieNames(ev, service)).flatMap(({ cookie, exchange }): CheckResult[] => {
@@ -27,6 +27,7 @@ export const probeCookieTtl: Check = {
         key: cookie.name, resource: `cookie ${cookie.name} at ${f.data.url}`, severity: 'critical',
         summary: `affinity cookie ${cookie.name} lives ${humanSeconds(Math.max(0, life))}; sessions last ${humanSeconds(service.sessionTimeoutSeconds)}`,
         evidence: [cite({ file: f.file }, `Set-Cookie: ${cookie.name}=<redacted>${cookie.maxAge !== undefined ? `; Max-Age=${cookie.maxAge}` : ''}${cookie.expires ? `; Expires=${cookie.expires}` : ''}`)],
+        ...liveFix(findings, 'affinity-ttl-short', () => cookieAdvice(cookie.name, `lifetime ${humanSeconds(Math.max(0, life))}`, `lifetime ${humanSeconds(service.sessionTimeoutSeconds * 2)} or more`)),
       }];
     });
   },

@@ -1,3 +1,4 @@
+import { advice } from '../../remediations/advice.ts';
 import { cite } from '../../evidence/source.ts';
 import { SEVERITY_RANK, type Cause, type Check, type CheckResult } from '../types.ts';
 import { backendCounts, showCounts } from '../support/probe.ts';
@@ -33,7 +34,9 @@ export const probeSpread: Check = {
       ...(explained ? { cause: explained.cause } : {}),
       summary: `${jar.length} requests with a cookie jar reached ${counts.size} backends (${showCounts(counts)})${explained ? `: explained by ${explained.resource} (${explained.cause})` : ''}`,
       evidence: [cite({ file: f.file }, `jar phase backends: ${showCounts(counts)}`), ...(explained ? [explained.evidence[0]!] : [])],
-      ...(explained?.remediation ? { remediationRef: explained.remediation } : {}),
+      ...(explained?.remediation
+        ? { remediationRef: explained.remediation }
+        : { plan: advice('probe.collect-config', 'service', 'Collect the balancer configuration behind the URL', `requests with the cookie spread: ${showCounts(counts)}`, 'the layer that ignores the cookie identified', 'the cookie is sent but not honoured and no collected layer explains it: add the missing layer to the catalog (a second balancer, another controller) and run the check again') }),
     }];
   },
 };

@@ -1,3 +1,4 @@
+import { advice } from '../../remediations/advice.ts';
 import { cite } from '../../evidence/source.ts';
 import { backendCounts } from '../support/probe.ts';
 import type { Check, CheckResult } from '../types.ts';
@@ -24,7 +25,9 @@ export const probeWebsocket: Check = {
       key: 'websocket', resource: ws[0]!.request.url, severity: 'critical',
       summary: `WebSocket upgrade to ${ws[0]!.request.url} with the affinity cookie reached ${ws[0]!.response!.backend}; the page requests stick to ${home}`,
       evidence: [cite({ file: f.file }, `websocket backend ${ws[0]!.response!.backend}, jar backend ${home}`), ...(explained ? [explained.evidence[0]!] : [])],
-      ...(explained?.remediation ? { remediationRef: explained.remediation } : {}),
+      ...(explained?.remediation
+        ? { remediationRef: explained.remediation }
+        : { plan: advice('probe.route-websocket', 'websocket', 'Route WebSocket upgrades through the sticky path', `upgrade on ${ws[0]!.response!.backend}, pages on ${home}`, 'upgrade on the page backend', 'send the WebSocket path through the same upstream/backend/Ingress as the pages, with the same affinity cookie') }),
     }];
   },
 };

@@ -1,5 +1,5 @@
 import { memo2 } from './memo.ts';
-import { matchLocation, matchServer, upstreamName, type NginxConfig, type NginxLocation, type NginxServer, type NginxUpstream } from '../../evidence/nginx.ts';
+import { matchLocation, matchServer, upstreamName, type NginxConfig, type NginxLocation, type NginxMap, type NginxServer, type NginxUpstream } from '../../evidence/nginx.ts';
 import type { Service } from '../../evidence/service.ts';
 import { idPart } from '../types.ts';
 
@@ -48,8 +48,25 @@ export function activeUpstreamServers(u: NginxUpstream) {
   return u.servers.filter((s) => !s.backup && !s.down);
 }
 
+/**
+ * Replaces variables defined by `map` blocks with their sources (`map $cookie_sid $k` turns
+ * `$k` into `$cookie_sid`), following chains of maps, so a hash key is judged by what it is
+ * really derived from.
+ */
+export function expandHashKey(key: string | undefined, maps: NginxMap[]): string | undefined {
+  let out = key;
+  for (let depth = 0; out && depth < 8; depth++) {
+    const current = out;
+    const m = maps.find((x) => new RegExp(`\\${x.variable}(?![A-Za-z0-9_])`).test(current));
+    if (!m) break;
+    out = current.replace(new RegExp(`\\${m.variable}(?![A-Za-z0-9_])`), m.source);
+  }
+  return out;
+}
+
 /** Whether a hash key follows the client (cookie, address, header, argument) rather than the request. */
-export function hashKeyKind(key: string | undefined): 'cookie' | 'address' | 'client' | 'request' {
+export function hashKeyKind(rawKey: string | undefined, maps: NginxMap[] = []): 'cookie' | 'address' | 'client' | 'request' {
+  const key = expandHashKey(rawKey, maps);
   if (!key) return 'request';
   if (/\$cookie_/.test(key)) return 'cookie';
   if (/\$(binary_)?remote_addr|\$http_x_forwarded_for|\$realip_remote_addr|\$http_x_real_ip/.test(key)) return 'address';

@@ -2,6 +2,9 @@ import type { Evidence } from '../../evidence/bundle.ts';
 import { cookieOf } from '../../evidence/haproxy.ts';
 import type { ProbeCookie, ProbeExchange } from '../../evidence/probe.ts';
 import type { Service } from '../../evidence/service.ts';
+import { advice } from '../../remediations/advice.ts';
+import type { Plan } from '../../remediations/types.ts';
+import type { Cause, Finding } from '../types.ts';
 import { targetGroups } from './aws.ts';
 import { LB_COOKIE_NAMES } from './cookies.ts';
 import { eachServed } from './haproxy.ts';
@@ -68,4 +71,21 @@ export function backendCounts(exchanges: ProbeExchange[]): Map<string, number> {
 /** `app1 ×7, app2 ×13`. */
 export function showCounts(m: Map<string, number>): string {
   return [...m].map(([b, n]) => `${b} ×${n}`).join(', ');
+}
+
+/**
+ * Advice for a live cookie problem: the bundle shows the symptom, so the plan names the cookie
+ * and the attribute to change at whichever balancer sets it.
+ */
+export function cookieAdvice(name: string, before: string, after: string): Plan {
+  return advice('probe.fix-cookie', name, `Fix cookie ${name} where it is set`, `${name}: ${before}`, `${name}: ${after}`, `change the attribute at the balancer that sets ${name} (its name tells: AWSALB* the ALB target group, INGRESSCOOKIE or a session-cookie-name the Ingress, SERVERID-style names HAProxy), then check again`);
+}
+
+/**
+ * The fix for a live symptom: the plan of a configuration finding with the same cause when one
+ * explains it (the probe then points at it), else cookie advice.
+ */
+export function liveFix(findings: readonly Finding[], cause: Cause, fallback: () => Plan): { remediationRef: string } | { plan: Plan } {
+  const explained = findings.find((f) => f.cause === cause && f.layer !== 'probe' && f.remediation);
+  return explained?.remediation ? { remediationRef: explained.remediation } : { plan: fallback() };
 }
