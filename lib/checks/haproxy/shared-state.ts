@@ -1,4 +1,4 @@
-import { cookieOf, stickRules, stickTableOf } from '../../evidence/haproxy.ts';
+import { cookieOf, stickRules, stickTableOf, type HaproxyConfig } from '../../evidence/haproxy.ts';
 import { cite } from '../../evidence/source.ts';
 import { alignCookieValues } from '../../remediations/haproxy/align-cookie-values.ts';
 import { shareStickTable } from '../../remediations/haproxy/share-stick-table.ts';
@@ -6,9 +6,16 @@ import { replaceLine, type LineEdit } from '../../remediations/config-edit.ts';
 import { eachServed } from '../support/haproxy.ts';
 import { idPart, type Check, type CheckResult } from '../types.ts';
 
+/** Whether a stick-table's `peers` names a peers section of the instance with at least two peers. */
+function sharedThroughPeers(cfg: HaproxyConfig, name: string | undefined): boolean {
+  if (!name) return false;
+  const section = cfg.sections.find((s) => s.kind === 'peers' && s.name === name);
+  return (section?.directives.filter((d) => d.keyword === 'peer' || d.keyword === 'server').length ?? 0) >= 2;
+}
+
 /**
  * Several HAProxy instances serving the same backend with affinity state of their own: a
- * stick-table not shared through `peers`, or cookie values that differ between instances for
+ * stick-table not shared through a `peers` section (missing, or naming fewer than two peers), or cookie values that differ between instances for
  * the same server. A client that reaches another instance is routed elsewhere.
  */
 export const haproxySharedState: Check = {
@@ -26,9 +33,9 @@ export const haproxySharedState: Check = {
       const instances = group.map((g) => g.cfg.instance);
       const key = `${idPart(name)}`;
       const tables = group
-        .map((g) => ({ instance: g.cfg.instance, table: stickTableOf(g.sb.proxy), rules: stickRules(g.sb.proxy) }))
+        .map((g) => ({ cfg: g.cfg, instance: g.cfg.instance, table: stickTableOf(g.sb.proxy), rules: stickRules(g.sb.proxy) }))
         .filter((t) => t.table && t.rules.some((r) => r.verb === 'on' || r.verb === 'match'));
-      const unshared = tables.filter((t) => !t.table!.peers);
+      const unshared = tables.filter((t) => !sharedThroughPeers(t.cfg, t.table!.peers));
       if (unshared.length >= 2) {
         out.push({
           key: `${key}.stick-table`, resource: `backend ${name} on ${instances.join(', ')}`, severity: 'warning',

@@ -1,12 +1,13 @@
 import { get } from '../../evidence/kubernetes.ts';
 import { setIngressAnnotations, stickyAnnotations } from '../../remediations/kubernetes/set-ingress-annotations.ts';
 import { commonPath } from '../support/cookies.ts';
-import { annotation, annotationRef, find, ingressAffinity, ingressRoutes, routeFor, workloadsOf } from '../support/kubernetes.ts';
+import { annotation, annotationRef, controllerConfigMap, find, ingressAffinity, ingressRoutes, routeFor, workloadsOf } from '../support/kubernetes.ts';
 import { idPart, type Check, type CheckResult } from '../types.ts';
 
 /**
  * Paths that must stick served by an Ingress with no cookie affinity and no `upstream-hash-by`,
- * in front of a Service with `sessionAffinity: None`. With several Ingresses on one host only
+ * (neither on the Ingress nor in the controller ConfigMap) in front of a Service with
+ * `sessionAffinity: None`. With several Ingresses on one host only
  * the paths of the Ingress carrying the annotation stick, so each path is judged by the Ingress
  * that serves it. A single replica with no autoscaler has nothing to stick to and is skipped.
  */
@@ -18,11 +19,12 @@ export const kubernetesIngressAffinity: Check = {
   run: ({ ev, service }) => {
     const objs = ev.kubernetes;
     const routes = ingressRoutes(objs, service);
+    const controller = controllerConfigMap(objs);
     const byIngress = new Map<string, { ing: (typeof routes)[number]['ingress']; paths: string[] }>();
     for (const host of service.hosts) {
       for (const path of service.paths) {
         const r = routeFor(routes, host, path);
-        if (!r || ingressAffinity(r.ingress) !== 'none') continue;
+        if (!r || ingressAffinity(r.ingress, controller) !== 'none') continue;
         const svc = find(objs, 'Service', r.backendService, r.ingress.namespace);
         if (svc && get(svc.raw, 'spec', 'sessionAffinity') === 'ClientIP') continue;
         const wl = svc ? workloadsOf(objs, svc) : [];

@@ -3,7 +3,7 @@ import { cite } from '../../evidence/source.ts';
 import { advice } from '../../remediations/advice.ts';
 import { setIngressAnnotations, stickyAnnotations } from '../../remediations/kubernetes/set-ingress-annotations.ts';
 import { keepClientIp } from '../../remediations/kubernetes/set-service-affinity.ts';
-import { annotation, ingressAffinity, ingressRoutes, servingServices } from '../support/kubernetes.ts';
+import { annotation, controllerConfigMap, ingressAffinity, ingressRoutes, servingServices } from '../support/kubernetes.ts';
 import { idPart, type Check, type CheckResult } from '../types.ts';
 
 /**
@@ -24,7 +24,7 @@ export const kubernetesServiceClientIp: Check = {
       const key = idPart(svc.name);
       const resource = `Service ${svc.namespace ? `${svc.namespace}/` : ''}${svc.name}`;
       const ref = cite(svc.ref(['spec', 'sessionAffinity'], 'sessionAffinity: ClientIP'));
-      const fronting = routes.filter((r) => r.backendService === svc.name && ingressAffinity(r.ingress) === 'none' && annotation(r.ingress, 'service-upstream') !== 'true');
+      const fronting = routes.filter((r) => r.backendService === svc.name && ingressAffinity(r.ingress, controllerConfigMap(ev.kubernetes)) === 'none' && annotation(r.ingress, 'service-upstream') !== 'true');
       if (fronting.length > 0) {
         const ing = fronting[0]!.ingress;
         return [{

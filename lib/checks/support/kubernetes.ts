@@ -1,4 +1,4 @@
-import { memo2 } from './memo.ts';
+import { memo1, memo2 } from './memo.ts';
 import { get, list, type KubeObject } from '../../evidence/kubernetes.ts';
 import type { Service } from '../../evidence/service.ts';
 import { pathMatches } from './cookies.ts';
@@ -83,10 +83,22 @@ export function routeFor(routes: IngressRoute[], host: string, path: string): In
   return best;
 }
 
-/** Whether an Ingress makes ingress-nginx stick: cookie affinity or `upstream-hash-by`. */
-export function ingressAffinity(ing: KubeObject): 'cookie' | 'hash' | 'none' {
+/**
+ * The ingress-nginx controller ConfigMap, when the bundle holds it (the chart names it
+ * `ingress-nginx-controller`; older installs `nginx-configuration`).
+ */
+export const controllerConfigMap = memo1((objects: KubeObject[]): KubeObject | undefined =>
+  objects.find((o) => o.kind === 'ConfigMap' && (/^(ingress-nginx-controller|nginx-configuration)$/.test(o.name) || o.raw.metadata.labels?.['app.kubernetes.io/name'] === 'ingress-nginx')),
+);
+
+/**
+ * Whether an Ingress makes ingress-nginx stick: cookie affinity, its own `upstream-hash-by`, or
+ * the controller ConfigMap's global `upstream-hash-by`.
+ */
+export function ingressAffinity(ing: KubeObject, controller?: KubeObject): 'cookie' | 'hash' | 'none' {
   if (annotation(ing, 'affinity') === 'cookie') return 'cookie';
   if (annotation(ing, 'upstream-hash-by')) return 'hash';
+  if (typeof get(controller?.raw, 'data', 'upstream-hash-by') === 'string') return 'hash';
   return 'none';
 }
 
