@@ -1,7 +1,7 @@
 import { cite } from '../../evidence/source.ts';
 import { setIngressAnnotations } from '../../remediations/kubernetes/set-ingress-annotations.ts';
 import { isLoopback } from '../support/cookies.ts';
-import { annotation, annotationRef, ingressAffinity, ingressRoutes } from '../support/kubernetes.ts';
+import { annotation, annotationRef, cookieIngresses } from '../support/kubernetes.ts';
 import { idPart, type Check, type CheckResult } from '../types.ts';
 
 /**
@@ -15,7 +15,7 @@ export const kubernetesIngressCookieAttributes: Check = {
   cause: 'cookie-blocked',
   title: 'Browsers drop the affinity cookie',
   run: ({ ev, service }) => {
-    const ings = [...new Set(ingressRoutes(ev.kubernetes, service).map((r) => r.ingress))].filter((i) => ingressAffinity(i) === 'cookie');
+    const ings = cookieIngresses(ev.kubernetes, service);
     const plainHttp = !service.tls && !service.hosts.every(isLoopback);
     return ings.flatMap((ing): CheckResult[] => {
       const sameSite = annotation(ing, 'session-cookie-samesite')?.toLowerCase();

@@ -1,7 +1,7 @@
 import { cite } from '../../evidence/source.ts';
 import { setIngressAnnotations } from '../../remediations/kubernetes/set-ingress-annotations.ts';
 import { domainMatches } from '../support/cookies.ts';
-import { annotation, annotationRef, ingressAffinity, ingressRoutes } from '../support/kubernetes.ts';
+import { annotation, annotationRef, cookieIngresses } from '../support/kubernetes.ts';
 import { idPart, type Check, type CheckResult } from '../types.ts';
 
 /** `session-cookie-domain` that does not domain-match the hosts clients use. */
@@ -11,7 +11,7 @@ export const kubernetesIngressCookieDomain: Check = {
   cause: 'cookie-domain-mismatch',
   title: 'Affinity cookie domain does not match the hosts',
   run: ({ ev, service }) => {
-    const ings = [...new Set(ingressRoutes(ev.kubernetes, service).map((r) => r.ingress))].filter((i) => ingressAffinity(i) === 'cookie');
+    const ings = cookieIngresses(ev.kubernetes, service);
     return ings.flatMap((ing): CheckResult[] => {
       const domain = annotation(ing, 'session-cookie-domain');
       if (!domain) return [];

@@ -1,7 +1,7 @@
 import { humanSeconds } from '../../evidence/duration.ts';
 import { cite } from '../../evidence/source.ts';
 import { setIngressAnnotations } from '../../remediations/kubernetes/set-ingress-annotations.ts';
-import { annotation, annotationRef, ingressAffinity, ingressRoutes } from '../support/kubernetes.ts';
+import { annotation, annotationRef, cookieIngresses } from '../support/kubernetes.ts';
 import { idPart, type Check, type CheckResult } from '../types.ts';
 
 /**
@@ -15,7 +15,7 @@ export const kubernetesIngressCookieTtl: Check = {
   cause: 'affinity-ttl-short',
   title: 'Affinity cookie expires before the session',
   run: ({ ev, service }) => {
-    const ings = [...new Set(ingressRoutes(ev.kubernetes, service).map((r) => r.ingress))].filter((i) => ingressAffinity(i) === 'cookie');
+    const ings = cookieIngresses(ev.kubernetes, service);
     return ings.flatMap((ing): CheckResult[] => {
       const short = (['session-cookie-max-age', 'session-cookie-expires'] as const)
         .map((a) => ({ a, v: annotation(ing, a) }))

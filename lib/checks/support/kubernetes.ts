@@ -144,3 +144,8 @@ export function intOrPercent(v: unknown, replicas: number, roundUp: boolean): nu
   }
   return Number(v ?? 0);
 }
+
+/** The Ingresses serving the service that carry cookie affinity, each once. */
+export function cookieIngresses(objects: KubeObject[], service: Service): KubeObject[] {
+  return [...new Set(ingressRoutes(objects, service).map((r) => r.ingress))].filter((i) => ingressAffinity(i) === 'cookie');
+}
