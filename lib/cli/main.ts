@@ -6,6 +6,10 @@ import { readBundle } from '../evidence/read-bundle.ts';
 import { toJson } from '../report/json.ts';
 import { renderBlocks } from '../slack/blocks.ts';
 import { renderText, styleFor } from './render-text.ts';
+import { CatalogError, catalogPath, findService, layersOf, loadCatalog } from '../catalog/catalog.ts';
+import { collect, type Progress } from '../providers/collect.ts';
+import { writeBundle } from '../evidence/write-bundle.ts';
+import type { Report } from '../checks/analyze.ts';
 
 /** Where the CLI writes; injectable so tests capture output without a child process. */
 export interface Io {
@@ -22,9 +26,16 @@ export class UsageError extends Error {
 export const HELP = `sticky: diagnose load-balancer sticky-session failures
 
 Usage:
+  sticky check <service> [--catalog PATH] [--save-evidence DIR] [--format text|json|blocks] [--timeout MS]
+      Collect every layer of a catalog service live (concurrently), then analyze it.
   sticky analyze <bundle> [--format text|json|blocks]
       Analyze an evidence bundle (a folder with service.yaml, see EVIDENCE.md) offline.
+  sticky services [--catalog PATH]
+      List the catalog's services and the layers each one has.
   sticky help
+
+The catalog is --catalog PATH, else $STICKY_CATALOG, else ./sticky.config.yaml: a YAML list of
+service entries (EVIDENCE.md's service.yaml), or a folder of service files.
 
 Formats:
   text    for a person at a terminal (default); colour on a TTY unless NO_COLOR is set
@@ -49,10 +60,12 @@ async function analyzeCommand(args: string[], io: Io): Promise<number> {
     io.stdout.write(HELP);
     return 0;
   }
-  const format = values.format as (typeof FORMATS)[number];
-  if (!FORMATS.includes(format)) throw new UsageError(`--format must be one of ${FORMATS.join(', ')}, not "${values.format}"`);
+  const format = formatOf(values.format);
   if (positionals.length !== 1) throw new UsageError('analyze takes exactly one bundle folder');
-  const report = analyze(parseBundle(await readBundle(positionals[0]!)));
+  return print(analyze(parseBundle(await readBundle(positionals[0]!))), format, io);
+}
+
+function print(report: Report, format: (typeof FORMATS)[number], io: Io): 0 | 1 | 2 {
   if (format === 'json') io.stdout.write(`${JSON.stringify(toJson(report), null, 2)}\n`);
   else if (format === 'blocks') io.stdout.write(`${JSON.stringify(renderBlocks(report), null, 2)}\n`);
   else io.stdout.write(renderText(report, styleFor(Boolean(io.stdout.isTTY), io.env)));
@@ -60,6 +73,50 @@ async function analyzeCommand(args: string[], io: Io): Promise<number> {
     for (const p of report.problems) io.stderr.write(`sticky: could not read ${p.file}${p.line ? `:${p.line}` : ''}: ${p.message}\n`);
   }
   return exitCode(report);
+}
+
+function formatOf(value: string | undefined): (typeof FORMATS)[number] {
+  const format = (value ?? 'text') as (typeof FORMATS)[number];
+  if (!FORMATS.includes(format)) throw new UsageError(`--format must be one of ${FORMATS.join(', ')}, not "${value}"`);
+  return format;
+}
+
+async function checkCommand(args: string[], io: Io): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    options: {
+      catalog: { type: 'string', short: 'c' },
+      'save-evidence': { type: 'string' },
+      format: { type: 'string', short: 'f', default: 'text' },
+      timeout: { type: 'string', default: '10000' },
+    },
+    allowPositionals: true,
+  });
+  const format = formatOf(values.format);
+  if (positionals.length !== 1) throw new UsageError('check takes exactly one service name');
+  const timeoutMs = Number(values.timeout);
+  if (!Number.isInteger(timeoutMs) || timeoutMs < 100) throw new UsageError('--timeout is a whole number of milliseconds, at least 100');
+  const catalog = await loadCatalog(catalogPath(values.catalog, io.env));
+  const service = findService(catalog, positionals[0]!);
+  const started = new Map<string, number>();
+  const progress = io.stderr.isTTY
+    ? (p: Progress) => {
+        if (p.state === 'start') started.set(p.layer, Date.now());
+        else io.stderr.write(`  ${p.layer.padEnd(10)} ${p.state === 'done' ? 'collected' : `not checked: ${p.detail}`}${started.has(p.layer) ? ` (${Date.now() - started.get(p.layer)!} ms)` : ''}\n`);
+      }
+    : undefined;
+  if (progress) io.stderr.write(`checking ${service.name}: ${layersOf(service).join(', ')}\n`);
+  const raw = await collect(service, { timeoutMs, trigger: 'cli', ...(progress ? { onProgress: progress } : {}) });
+  if (values['save-evidence']) await writeBundle(values['save-evidence'], raw);
+  return print(analyze(parseBundle(raw)), format, io);
+}
+
+async function servicesCommand(args: string[], io: Io): Promise<number> {
+  const { values } = parseArgs({ args, options: { catalog: { type: 'string', short: 'c' } } });
+  const catalog = await loadCatalog(catalogPath(values.catalog, io.env));
+  for (const s of catalog.services) io.stdout.write(`${s.name.padEnd(24)} ${layersOf(s).join(', ').padEnd(34)} ${s.hosts.join(', ')}\n`);
+  if (catalog.services.length === 0) io.stdout.write(`no services in ${catalog.source}\n`);
+  return 0;
 }
 
 /**
@@ -72,6 +129,10 @@ export async function main(argv: string[], io: Io): Promise<number> {
     switch (command) {
       case 'analyze':
         return await analyzeCommand(rest, io);
+      case 'check':
+        return await checkCommand(rest, io);
+      case 'services':
+        return await servicesCommand(rest, io);
       case undefined:
       case 'help':
       case '--help':
@@ -82,7 +143,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
         throw new UsageError(`unknown command "${command}"`);
     }
   } catch (e) {
-    if (e instanceof BundleError) {
+    if (e instanceof BundleError || e instanceof CatalogError) {
       io.stderr.write(`sticky: ${e.message}\n`);
       return 2;
     }

@@ -92,7 +92,7 @@ export function parseBundle(raw: RawBundle): Evidence {
   const serviceText = raw.files.get('service.yaml');
   if (serviceText === undefined) throw new BundleError('service.yaml: missing (every bundle needs the service\'s catalog entry)');
   const ev: Evidence = {
-    service: parseService(serviceText), meta: { notChecked: {} }, haproxy: [], serversState: new Map(), nginx: [],
+    service: parseService(serviceText), meta: { notChecked: {}, notes: [] }, haproxy: [], serversState: new Map(), nginx: [],
     kubernetes: [], aws: { attributes: new Map(), health: new Map(), rules: new Map() }, probe: undefined,
     present: new Set(), problems: [], notes: [],
   };
@@ -117,6 +117,7 @@ function readFile(ev: Evidence, path: string, text: string): Layer | 'meta' | un
   let m: RegExpExecArray | null;
   if (path === 'meta.json') {
     ev.meta = json(MetaSchema, text, path).data;
+    ev.notes.push(...ev.meta.notes);
     return 'meta';
   }
   if ((m = /^haproxy\/([^/]+)\.cfg$/.exec(path))) {

@@ -45,6 +45,8 @@ export const MetaSchema = z.looseObject({
   collectedAt: z.iso.datetime({ offset: true }).optional(),
   trigger: z.string().optional(),
   notChecked: z.record(z.string(), z.string()).default({}),
+  /** Partial failures of a layer that was still checked (a Runtime API that did not answer). */
+  notes: z.array(z.string()).default([]),
 });
 
 export type ProbeExchanges = z.infer<typeof ProbeExchangesSchema>;

@@ -30,6 +30,8 @@ export const HaproxyLocationSchema = z.strictObject({
   config: z.string().min(1),
   runtime: z.string().optional(),
   backend: z.string().optional(),
+  /** The master process's pid file (`haproxy -W -p FILE`), for graceful reloads (SIGUSR2). */
+  pidFile: z.string().optional(),
 });
 
 /** One NGINX instance: config path and the upstream that serves the service. */
@@ -37,6 +39,8 @@ export const NginxLocationSchema = z.strictObject({
   name: z.string().regex(/^[A-Za-z0-9_.-]+$/, 'letters, digits, "_", "." and "-" only'),
   config: z.string().min(1),
   upstream: z.string().optional(),
+  /** The `nginx` binary to run `-T`, `-t` and `-s reload` with (default: `nginx` on PATH). */
+  binary: z.string().optional(),
 });
 
 /** The live probe: the only URL Sticky ever requests for this service. */

@@ -13,12 +13,13 @@ import { eachUpstream } from './nginx.ts';
 
 /**
  * The cookie names that carry affinity for this service: the catalog's `probe.cookie`, the
- * names the collected configs declare (HAProxy `cookie`, ingress-nginx `session-cookie-name`,
+ * app's `sessionCookie` when an NGINX upstream hashes on it, the names the collected configs declare (HAProxy `cookie`, ingress-nginx `session-cookie-name`,
  * NGINX Plus `sticky cookie`, ALB `app_cookie`), and the balancers' well-known defaults.
  */
 export function affinityCookieNames(ev: Evidence, service: Service): string[] {
   const names = new Set<string>();
   if (service.probe?.cookie) names.add(service.probe.cookie);
+  if (service.sessionCookie && eachUpstream(ev, service).some((s) => s.upstream.hashKey?.includes(`$cookie_${service.sessionCookie}`))) names.add(service.sessionCookie);
   for (const { sb } of eachServed(ev, service)) {
     const c = cookieOf(sb.proxy);
     if (c) names.add(c.name);

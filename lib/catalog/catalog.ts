@@ -1,0 +1,112 @@
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { z } from 'zod';
+import { parseLocatedYaml } from '../evidence/yaml-lines.ts';
+import { ServiceSchema, type Service } from '../evidence/service.ts';
+import { formatIssues } from '../evidence/zod-format.ts';
+
+/**
+ * Raised when the catalog cannot be read or is invalid: the message names the file, line and
+ * field. The CLI maps it to exit code 2.
+ */
+export class CatalogError extends Error {
+  override readonly name = 'CatalogError';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}
+
+/** `sticky.config.yaml`: a list of service entries, or `{ services: [...] }`. */
+export const CatalogFileSchema = z.union([z.array(ServiceSchema), z.strictObject({ services: z.array(ServiceSchema) })]);
+
+/** The services Sticky knows, by name, with the file each came from. */
+export interface Catalog {
+  source: string;
+  services: Service[];
+}
+
+/** The default catalog file name, looked up in the working folder. */
+export const DEFAULT_CATALOG = 'sticky.config.yaml';
+
+/** Where the catalog is: `--catalog`, else `STICKY_CATALOG`, else `./sticky.config.yaml`. */
+export function catalogPath(flag: string | undefined, env: NodeJS.ProcessEnv, cwd = process.cwd()): string {
+  return resolve(cwd, flag ?? env.STICKY_CATALOG ?? DEFAULT_CATALOG);
+}
+
+/** Makes the config, runtime-socket and pid paths of a service relative to the catalog's folder absolute. */
+function anchor(service: Service, base: string): Service {
+  const abs = (p: string) => (isAbsolute(p) || /^(ipv4|ipv6|unix|abns)@/.test(p) || /^[\w.-]+:\d+$/.test(p) ? p : join(base, p));
+  return {
+    ...service,
+    ...(service.haproxy ? { haproxy: service.haproxy.map((h) => ({ ...h, config: abs(h.config), ...(h.runtime ? { runtime: abs(h.runtime) } : {}), ...(h.pidFile ? { pidFile: abs(h.pidFile) } : {}) })) } : {}),
+    ...(service.nginx ? { nginx: service.nginx.map((n) => ({ ...n, config: abs(n.config) })) } : {}),
+  };
+}
+
+async function readServiceFile(file: string): Promise<Service[]> {
+  const text = await readFile(file, 'utf8').catch((e: NodeJS.ErrnoException) => {
+    throw new CatalogError(`${file}: cannot read (${e.code ?? e.message})`, { cause: e });
+  });
+  const doc = parseLocatedYaml(text);
+  if (doc.errors.length > 0) throw new CatalogError(doc.errors.map((e) => `${file}:${e.line}: ${e.message}`).join('\n'));
+  const asList = Array.isArray(doc.value) || (typeof doc.value === 'object' && doc.value !== null && 'services' in doc.value);
+  const parsed = asList ? CatalogFileSchema.safeParse(doc.value) : ServiceSchema.safeParse(doc.value ?? {});
+  if (!parsed.success) throw new CatalogError(formatIssues(parsed.error, file, doc.lineOf));
+  const data = parsed.data;
+  const list = Array.isArray(data) ? data : 'services' in data ? data.services : [data];
+  return list.map((s) => anchor(s, dirname(file)));
+}
+
+/**
+ * Loads the catalog from a YAML file (a list of service entries) or a folder of service files
+ * (`*.yaml`, one entry each). Duplicate names are an error: a name must say which service.
+ */
+export async function loadCatalog(path: string): Promise<Catalog> {
+  const info = await stat(path).catch(() => undefined);
+  if (!info) throw new CatalogError(`${path}: no catalog here (pass --catalog PATH or set STICKY_CATALOG)`);
+  let services: Service[];
+  if (info.isDirectory()) {
+    const names = (await readdir(path)).filter((n) => /\.ya?ml$/.test(n)).sort();
+    services = (await Promise.all(names.map((n) => readServiceFile(join(path, n))))).flat();
+  } else services = await readServiceFile(path);
+  const seen = new Set<string>();
+  for (const s of services) {
+    if (seen.has(s.name)) throw new CatalogError(`${path}: service "${s.name}" is defined twice`);
+    seen.add(s.name);
+  }
+  return { source: path, services };
+}
+
+function distance(a: string, b: string): number {
+  const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array<number>(b.length).fill(0)]);
+  for (let j = 1; j <= b.length; j++) d[0]![j] = j;
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      d[i]![j] = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+  }
+  return d[a.length]![b.length]!;
+}
+
+/** Catalog names closest to a mistyped one (edit distance ≤ 3 or a shared prefix), best first. */
+export function closestNames(catalog: Catalog, name: string, max = 3): string[] {
+  return catalog.services
+    .map((s) => ({ n: s.name, d: distance(s.name, name) - (s.name.startsWith(name) || name.startsWith(s.name) ? 2 : 0) }))
+    .filter((x) => x.d <= 3)
+    .sort((a, b) => a.d - b.d || a.n.localeCompare(b.n))
+    .slice(0, max)
+    .map((x) => x.n);
+}
+
+/** Finds a service by name; an unknown name is a {@link CatalogError} that suggests the closest ones. */
+export function findService(catalog: Catalog, name: string): Service {
+  const s = catalog.services.find((x) => x.name === name);
+  if (s) return s;
+  const close = closestNames(catalog, name);
+  throw new CatalogError(`no service "${name}" in ${catalog.source}${close.length ? `; did you mean ${close.join(', ')}?` : ''}`);
+}
+
+/** The layers a catalog entry lets the live check collect. */
+export function layersOf(s: Service): string[] {
+  return [s.aws && 'aws', s.haproxy?.length && 'haproxy', s.kubernetes && 'kubernetes', s.nginx?.length && 'nginx', s.probe && 'probe'].filter((x): x is string => Boolean(x));
+}

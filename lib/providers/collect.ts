@@ -1,0 +1,85 @@
+import { stringify } from 'yaml';
+import type { Layer, RawBundle } from '../evidence/bundle.ts';
+import type { Service } from '../evidence/service.ts';
+import { collectHaproxy } from './haproxy/collect.ts';
+import { collectNginx } from './nginx/collect.ts';
+import { probeService } from './probe/probe.ts';
+import { withTimeout } from './errors.ts';
+
+/** Progress of one layer, for the terminal (stderr) and later for Slack. */
+export type Progress = { layer: Layer; state: 'start' | 'done' | 'failed'; detail?: string };
+
+/** Options of a live collection. */
+export interface CollectOptions {
+  /** Per-layer deadline (default 10 s). */
+  timeoutMs?: number;
+  /** Only these layers (verification re-collects the one a plan changed). */
+  layers?: Layer[];
+  trigger?: string;
+  onProgress?: (p: Progress) => void;
+  /** The clock, injectable for tests. */
+  now?: () => Date;
+}
+
+type Collector = (s: Service, timeoutMs: number) => Promise<{ files: Record<string, string>; notes: string[] }>;
+
+/**
+ * One collector per layer. AWS and Kubernetes collectors are registered here as their providers
+ * land; until then a catalog section for them is reported as not checked.
+ */
+const COLLECTORS: Partial<Record<Layer, Collector>> = {
+  haproxy: async (s, t) => merge(await Promise.all((s.haproxy ?? []).map((h) => collectHaproxy(h, t)))),
+  nginx: async (s, t) => merge(await Promise.all((s.nginx ?? []).map((n) => collectNginx(n, t)))),
+  probe: async (s, t) => ({ files: { 'probe/exchanges.json': `${JSON.stringify(await probeService(s, t), null, 2)}\n` }, notes: [] }),
+};
+
+function merge(parts: { files: Record<string, string>; notes: string[] }[]) {
+  return { files: Object.assign({}, ...parts.map((p) => p.files)) as Record<string, string>, notes: parts.flatMap((p) => p.notes) };
+}
+
+/** The layers a catalog entry asks to collect. */
+export function wantedLayers(s: Service): Layer[] {
+  const out: Layer[] = [];
+  if (s.aws) out.push('aws');
+  if (s.haproxy?.length) out.push('haproxy');
+  if (s.kubernetes) out.push('kubernetes');
+  if (s.nginx?.length) out.push('nginx');
+  if (s.probe) out.push('probe');
+  return out;
+}
+
+/**
+ * Collects every layer of a service concurrently into an evidence bundle (EVIDENCE.md). Each
+ * layer has its own deadline and fails alone: its reason goes to `meta.json` `notChecked` and
+ * the other layers are still returned.
+ */
+export async function collect(service: Service, opts: CollectOptions = {}): Promise<RawBundle> {
+  const timeoutMs = opts.timeoutMs ?? 10_000;
+  const files = new Map<string, string>([['service.yaml', stringify(service)]]);
+  const notChecked: Record<string, string> = {};
+  const notes: string[] = [];
+  const layers = (opts.layers ?? wantedLayers(service)).filter((l) => wantedLayers(service).includes(l));
+  await Promise.all(
+    layers.map(async (layer) => {
+      const collector = COLLECTORS[layer];
+      if (!collector) {
+        notChecked[layer] = `the ${layer} collector is not available yet`;
+        opts.onProgress?.({ layer, state: 'failed', detail: notChecked[layer] });
+        return;
+      }
+      opts.onProgress?.({ layer, state: 'start' });
+      try {
+        const got = await withTimeout(`collecting ${layer}`, timeoutMs, () => collector(service, timeoutMs));
+        for (const [k, v] of Object.entries(got.files)) files.set(k, v);
+        notes.push(...got.notes);
+        opts.onProgress?.({ layer, state: 'done' });
+      } catch (e) {
+        notChecked[layer] = (e as Error).message;
+        opts.onProgress?.({ layer, state: 'failed', detail: notChecked[layer] });
+      }
+    }),
+  );
+  const meta = { collectedAt: (opts.now?.() ?? new Date()).toISOString(), trigger: opts.trigger ?? 'cli', notChecked, ...(notes.length ? { notes } : {}) };
+  files.set('meta.json', `${JSON.stringify(meta, null, 2)}\n`);
+  return { files };
+}

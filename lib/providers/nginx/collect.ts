@@ -1,0 +1,77 @@
+import { execFile } from 'node:child_process';
+import { readdir, readFile } from 'node:fs/promises';
+import { dirname, isAbsolute, join } from 'node:path';
+import { promisify } from 'node:util';
+import type { z } from 'zod';
+import { parseNginxTree, type NginxDirective } from '../../evidence/nginx.ts';
+import type { NginxLocationSchema } from '../../evidence/service.ts';
+import { ProviderError } from '../errors.ts';
+
+export type NginxLocation = z.infer<typeof NginxLocationSchema>;
+const run = promisify(execFile);
+
+/**
+ * Collects one NGINX instance as `nginx -T -c FILE` prints it, so includes are resolved the way
+ * NGINX resolves them. Without the binary (a config copied to a bastion, say) the file and its
+ * includes are read directly and laid out in the same `# configuration file` format.
+ */
+export async function collectNginx(n: NginxLocation, timeoutMs: number): Promise<{ files: Record<string, string>; notes: string[] }> {
+  const notes: string[] = [];
+  try {
+    const { stdout } = await run(n.binary ?? 'nginx', ['-T', '-q', '-c', n.config], { timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024 });
+    return { files: { [`nginx/${n.name}.conf`]: stdout }, notes };
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException & { stderr?: string };
+    if (err.code !== 'ENOENT') {
+      const reason = (err.stderr ?? err.message).trim().split('\n').pop() ?? err.message;
+      notes.push(`nginx ${n.name}: nginx -T failed (${reason}); read the files instead`);
+    }
+  }
+  return { files: { [`nginx/${n.name}.conf`]: await dumpFiles(n.config) }, notes };
+}
+
+function globToRegExp(glob: string): RegExp {
+  return new RegExp(`^${glob.replace(/[.+^${}()|\\]/g, '\\$&').replace(/\*/g, '[^/]*').replace(/\?/g, '[^/]')}$`);
+}
+
+async function expandInclude(pattern: string): Promise<string[]> {
+  if (!/[*?]/.test(pattern)) return [pattern];
+  const dir = dirname(pattern);
+  const re = globToRegExp(pattern);
+  const names = await readdir(dir).catch(() => [] as string[]);
+  return names.map((n) => join(dir, n)).filter((p) => re.test(p)).sort();
+}
+
+/** Reads a config and its includes into `nginx -T` layout (`# configuration file <path>:` sections). */
+export async function dumpFiles(main: string): Promise<string> {
+  const base = dirname(main);
+  const seen = new Set<string>();
+  const parts: string[] = [];
+  const visit = async (file: string, depth: number): Promise<void> => {
+    if (seen.has(file) || depth > 16) return;
+    seen.add(file);
+    let text: string;
+    try {
+      text = await readFile(file, 'utf8');
+    } catch (e) {
+      if (depth === 0) throw new ProviderError(`cannot read ${file} (${(e as NodeJS.ErrnoException).code ?? 'error'})`, { cause: e });
+      return;
+    }
+    parts.push(`# configuration file ${file}:\n${text}${text.endsWith('\n') ? '' : '\n'}`);
+    const includes: string[] = [];
+    const walk = (ds: NginxDirective[]) => {
+      for (const d of ds) {
+        if (d.name === 'include' && d.args[0]) includes.push(isAbsolute(d.args[0]) ? d.args[0] : join(base, d.args[0]));
+        if (d.block) walk(d.block);
+      }
+    };
+    try {
+      walk(parseNginxTree(text, file));
+    } catch {
+      return;
+    }
+    for (const inc of includes) for (const f of await expandInclude(inc)) await visit(f, depth + 1);
+  };
+  await visit(main, 0);
+  return parts.join('\n');
+}
