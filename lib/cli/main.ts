@@ -10,12 +10,15 @@ import { CatalogError, catalogPath, findService, layersOf, loadCatalog } from '.
 import { collect, type Progress } from '../providers/collect.ts';
 import { writeBundle } from '../evidence/write-bundle.ts';
 import type { Report } from '../checks/analyze.ts';
+import { applyPlan } from '../remediations/apply/engine.ts';
 
 /** Where the CLI writes; injectable so tests capture output without a child process. */
 export interface Io {
   stdout: { write(s: string): unknown; isTTY?: boolean };
   stderr: { write(s: string): unknown; isTTY?: boolean };
   env: NodeJS.ProcessEnv;
+  /** Asks a yes/no question on the terminal; absent when there is no terminal to ask. */
+  confirm?: (question: string) => Promise<boolean>;
 }
 
 /** Raised for a bad command line; exit code 2 with the usage hint. */
@@ -30,6 +33,10 @@ Usage:
       Collect every layer of a catalog service live (concurrently), then analyze it.
   sticky analyze <bundle> [--format text|json|blocks]
       Analyze an evidence bundle (a folder with service.yaml, see EVIDENCE.md) offline.
+  sticky apply <plan-id> --evidence DIR [--yes]
+      Apply one proposed fix from a bundle that \`check --save-evidence DIR\` wrote: refuse if the
+      live state drifted, validate, write with a backup, reload gracefully, verify, roll back
+      by itself when the finding is still there. Asks before changing anything unless --yes.
   sticky services [--catalog PATH]
       List the catalog's services and the layers each one has.
   sticky help
@@ -111,6 +118,31 @@ async function checkCommand(args: string[], io: Io): Promise<number> {
   return print(analyze(parseBundle(raw)), format, io);
 }
 
+async function applyCommand(args: string[], io: Io): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    options: { evidence: { type: 'string', short: 'e' }, yes: { type: 'boolean', short: 'y' } },
+    allowPositionals: true,
+  });
+  if (positionals.length !== 1) throw new UsageError('apply takes exactly one plan id');
+  if (!values.evidence) throw new UsageError('apply needs --evidence DIR (the bundle the plan came from: sticky check --save-evidence DIR)');
+  const evidence = await readBundle(values.evidence);
+  const report = analyze(parseBundle(evidence));
+  const plan = report.remediations.find((p) => p.id === positionals[0]);
+  if (!plan) throw new UsageError(`no plan ${positionals[0]} in ${values.evidence}; its plans: ${report.remediations.map((p) => p.id).join(', ') || 'none'}`);
+  io.stdout.write(`${plan.title} (risk ${plan.risk})\n${plan.change.before.split('\n').map((l) => `  - ${l}`).join('\n')}\n${plan.change.after.split('\n').map((l) => `  + ${l}`).join('\n')}\n`);
+  if (!values.yes) {
+    if (!io.confirm) throw new UsageError('no terminal to confirm on: add --yes to apply without asking');
+    if (!(await io.confirm('Apply this change? [y/N] '))) {
+      io.stdout.write('not applied\n');
+      return 1;
+    }
+  }
+  const result = await applyPlan({ evidence, planId: plan.id, onStep: (s) => io.stdout.write(`  ${s}\n`) });
+  io.stdout.write(`${result.status}${result.reason ? `: ${result.reason}` : ''}\n`);
+  return result.status === 'verified' ? 0 : 1;
+}
+
 async function servicesCommand(args: string[], io: Io): Promise<number> {
   const { values } = parseArgs({ args, options: { catalog: { type: 'string', short: 'c' } } });
   const catalog = await loadCatalog(catalogPath(values.catalog, io.env));
@@ -133,6 +165,8 @@ export async function main(argv: string[], io: Io): Promise<number> {
         return await checkCommand(rest, io);
       case 'services':
         return await servicesCommand(rest, io);
+      case 'apply':
+        return await applyCommand(rest, io);
       case undefined:
       case 'help':
       case '--help':

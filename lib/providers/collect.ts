@@ -1,5 +1,5 @@
 import { stringify } from 'yaml';
-import type { Layer, RawBundle } from '../evidence/bundle.ts';
+import { LAYERS, type Layer, type RawBundle } from '../evidence/bundle.ts';
 import type { Service } from '../evidence/service.ts';
 import { collectHaproxy } from './haproxy/collect.ts';
 import { collectNginx } from './nginx/collect.ts';
@@ -58,7 +58,9 @@ export async function collect(service: Service, opts: CollectOptions = {}): Prom
   const files = new Map<string, string>([['service.yaml', stringify(service)]]);
   const notChecked: Record<string, string> = {};
   const notes: string[] = [];
-  const layers = (opts.layers ?? wantedLayers(service)).filter((l) => wantedLayers(service).includes(l));
+  const wanted = wantedLayers(service);
+  const layers = (opts.layers ?? wanted).filter((l) => wanted.includes(l));
+  for (const l of LAYERS) if (!wanted.includes(l)) notChecked[l] = `no ${l} section in the catalog entry`;
   await Promise.all(
     layers.map(async (layer) => {
       const collector = COLLECTORS[layer];

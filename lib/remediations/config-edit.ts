@@ -7,16 +7,18 @@ export interface LineEdit {
   line: number;
   before: string;
   after: string;
+  /** For `nginx -T` dumps: the live file and line (`/etc/nginx/conf.d/app.conf:12`) the bundle line came from. */
+  origin?: string;
 }
 
 /** A replacement of the line a {@link SourceRef} points at. */
 export function replaceLine(ref: SourceRef, after: string): LineEdit {
-  return { file: ref.file, line: ref.line ?? 0, before: ref.text ?? '', after };
+  return { file: ref.file, line: ref.line ?? 0, before: ref.text ?? '', after, ...(ref.origin ? { origin: ref.origin } : {}) };
 }
 
 /** An insertion after the line a {@link SourceRef} points at. */
 export function insertAfter(ref: SourceRef, after: string): LineEdit {
-  return { file: ref.file, line: ref.line ?? 0, before: '', after };
+  return { file: ref.file, line: ref.line ?? 0, before: '', after, ...(ref.origin ? { origin: ref.origin } : {}) };
 }
 
 /** Rounds seconds up to a whole unit and prints them in HAProxy/NGINX time syntax (`2h`, `90m`, `45s`). */

@@ -16,6 +16,9 @@ export function readyServer(instance: string, key: string, row: ServerState): Pl
     apply: maint ? `Runtime API: \`${cmd}\`` : 'fix the server until its health check passes; HAProxy returns it to rotation by itself',
     rollback: maint ? `Runtime API: \`set server ${row.backend}/${row.server} state maint\`` : 'nothing to roll back',
     advice: !maint,
-    target: { instance, backend: row.backend, server: row.server, runtime: maint ? [cmd] : [] },
+    target: {
+      instance, backend: row.backend, server: row.server, expect: { opState: row.opState, adminState: row.adminState },
+      runtime: maint ? [cmd] : [], rollbackRuntime: maint ? [`set server ${row.backend}/${row.server} state maint`] : [],
+    },
   });
 }

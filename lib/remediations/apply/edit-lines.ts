@@ -1,0 +1,58 @@
+import type { LineEdit } from '../config-edit.ts';
+
+const indentOf = (line: string | undefined) => /^\s*/.exec(line ?? '')?.[0] ?? '';
+
+/**
+ * Applies line edits to a file's text: replacements keep the old line's indentation,
+ * insertions take the indentation of the block they go into, several insertions after one
+ * line keep their order, deletions remove the line. Lines are 1-based; every edit refers to the
+ * original numbering.
+ */
+export function applyLineEdits(text: string, edits: { line: number; before: string; after: string }[]): string {
+  const lines = text.split('\n');
+  const byLine = new Map<number, { line: number; before: string; after: string }[]>();
+  for (const e of edits) byLine.set(e.line, [...(byLine.get(e.line) ?? []), e]);
+  const out: string[] = [];
+  lines.forEach((current, i) => {
+    const n = i + 1;
+    const here = byLine.get(n) ?? [];
+    const replace = here.find((e) => e.before !== '');
+    if (replace) {
+      if (replace.after !== '') out.push(`${indentOf(current)}${replace.after.trim()}`);
+    } else out.push(current);
+    const inserts = here.filter((e) => e.before === '');
+    if (inserts.length > 0) {
+      const next = lines.slice(i + 1).find((l) => l.trim() !== '' && !l.trim().startsWith('#'));
+      const indent = indentOf(current).length < indentOf(next).length ? indentOf(next) : indentOf(current) || '    ';
+      for (const e of inserts) out.push(`${indent}${e.after.trim()}`);
+    }
+  });
+  return out.join('\n');
+}
+
+/** The live path and line of an edit: its `origin` for `nginx -T` dumps, else the instance's config file. */
+export function liveTarget(edit: LineEdit, configPath: string): { path: string; line: number } {
+  if (edit.origin) {
+    const at = edit.origin.lastIndexOf(':');
+    return { path: edit.origin.slice(0, at), line: Number(edit.origin.slice(at + 1)) };
+  }
+  return { path: configPath, line: edit.line };
+}
+
+/** The text an `nginx -T` dump holds for one file (or the whole text when it has no markers). */
+export function dumpSection(dump: string, path: string): string | undefined {
+  const marker = /^# configuration file (.+):\s*$/;
+  const lines = dump.split('\n');
+  if (!lines.some((l) => marker.test(l))) return dump;
+  let out: string[] | undefined;
+  for (const l of lines) {
+    const m = marker.exec(l);
+    if (m) {
+      if (out) break;
+      if (m[1] === path) out = [];
+      continue;
+    }
+    out?.push(l);
+  }
+  return out?.join('\n');
+}
