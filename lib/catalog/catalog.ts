@@ -16,8 +16,11 @@ export class CatalogError extends Error {
   }
 }
 
-/** `sticky.config.yaml`: a list of service entries, or `{ services: [...] }`. */
-export const CatalogFileSchema = z.union([z.array(ServiceSchema), z.strictObject({ services: z.array(ServiceSchema) })]);
+/** `sticky.config.yaml`: a list of service entries. */
+export const CatalogListSchema = z.array(ServiceSchema);
+
+/** `sticky.config.yaml` written as `{ services: [...] }`. */
+export const CatalogObjectSchema = z.strictObject({ services: z.array(ServiceSchema) });
 
 /** The services Sticky knows, by name, with the file each came from. */
 export interface Catalog {
@@ -49,8 +52,9 @@ async function readServiceFile(file: string): Promise<Service[]> {
   });
   const doc = parseLocatedYaml(text);
   if (doc.errors.length > 0) throw new CatalogError(doc.errors.map((e) => `${file}:${e.line}: ${e.message}`).join('\n'));
-  const asList = Array.isArray(doc.value) || (typeof doc.value === 'object' && doc.value !== null && 'services' in doc.value);
-  const parsed = asList ? CatalogFileSchema.safeParse(doc.value) : ServiceSchema.safeParse(doc.value ?? {});
+  const v = doc.value;
+  const schema = Array.isArray(v) ? CatalogListSchema : typeof v === 'object' && v !== null && 'services' in v ? CatalogObjectSchema : ServiceSchema;
+  const parsed = schema.safeParse(v ?? {});
   if (!parsed.success) throw new CatalogError(formatIssues(parsed.error, file, doc.lineOf));
   const data = parsed.data;
   const list = Array.isArray(data) ? data : 'services' in data ? data.services : [data];

@@ -61,7 +61,7 @@ describe('graceful reloads under load', () => {
   it.each([
     ['haproxy-healthy', 'haproxy', 'edge1'],
     ['nginx-healthy', 'nginx', 'edge'],
-  ] as const)('%s: three reloads during %i requests lose none', async (scenario, layer, instance) => {
+  ] as const)(`%s: three reloads during ${TOTAL} requests lose none`, async (scenario, layer, instance) => {
     // Prepare
     lab = await startLab(scenario);
     const l = lab;
