@@ -15,7 +15,7 @@ afterEach(async () => {
 describe('live check against the lab', () => {
   it('has a healthy scenario per load balancer and a faulty one per cause they can show', () => {
     // Assess
-    expect(scenarios.filter((s) => s.expect.length === 0).map((s) => s.name)).toEqual(['haproxy-healthy', 'nginx-healthy']);
+    expect(scenarios.filter((s) => s.expect.length === 0).map((s) => s.name)).toEqual(['haproxy-healthy', 'mixed-healthy', 'nginx-healthy']);
     expect([...new Set(scenarios.flatMap((s) => s.expect))].sort()).toEqual([
       'affinity-ttl-short', 'backend-removed', 'cookie-blocked', 'cookie-domain-mismatch', 'cookie-not-set', 'draining-missing',
       'health-check-flapping', 'ip-affinity-unstable', 'no-shared-session-state', 'websocket-not-sticky',
