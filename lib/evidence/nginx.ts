@@ -186,7 +186,8 @@ function splitDump(text: string, file: string): DumpPart[] {
   });
 }
 
-function globToRegExp(glob: string): RegExp {
+/** Turns an `include` glob (`conf.d/*.conf`) into a regular expression over paths. */
+export function globToRegExp(glob: string): RegExp {
   const esc = glob.replace(/[.+^${}()|\\]/g, '\\$&').replace(/\*/g, '[^/]*').replace(/\?/g, '[^/]');
   return new RegExp(`^${esc}$`);
 }

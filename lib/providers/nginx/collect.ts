@@ -3,7 +3,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, join } from 'node:path';
 import { promisify } from 'node:util';
 import type { z } from 'zod';
-import { parseNginxTree, type NginxDirective } from '../../evidence/nginx.ts';
+import { globToRegExp, parseNginxTree, type NginxDirective } from '../../evidence/nginx.ts';
 import type { NginxLocationSchema } from '../../evidence/service.ts';
 import { ProviderError } from '../errors.ts';
 
@@ -28,10 +28,6 @@ export async function collectNginx(n: NginxLocation, timeoutMs: number): Promise
     }
   }
   return { files: { [`nginx/${n.name}.conf`]: await dumpFiles(n.config) }, notes };
-}
-
-function globToRegExp(glob: string): RegExp {
-  return new RegExp(`^${glob.replace(/[.+^${}()|\\]/g, '\\$&').replace(/\*/g, '[^/]*').replace(/\?/g, '[^/]')}$`);
 }
 
 async function expandInclude(pattern: string): Promise<string[]> {
