@@ -12,6 +12,8 @@ export const AwsLocationSchema = z.strictObject({
   targetGroupArns: z.array(z.string().startsWith('arn:')).optional(),
   listenerArns: z.array(z.string().startsWith('arn:')).optional(),
   loadBalancerArns: z.array(z.string().startsWith('arn:')).optional(),
+  /** How far back the CloudWatch metrics go (default 60 minutes). */
+  metricsMinutes: z.number().int().min(5).max(1440).default(60),
 });
 
 /** Where the live check finds the service in Kubernetes (ignored by `analyze`). */

@@ -5,6 +5,7 @@ import { collectHaproxy } from './haproxy/collect.ts';
 import { collectNginx } from './nginx/collect.ts';
 import { probeService } from './probe/probe.ts';
 import { withTimeout } from './errors.ts';
+import type { Clock } from './aws/calls.ts';
 
 /** Progress of one layer, for the terminal (stderr) and later for Slack. */
 export type Progress = { layer: Layer; state: 'start' | 'done' | 'failed'; detail?: string };
@@ -19,15 +20,38 @@ export interface CollectOptions {
   onProgress?: (p: Progress) => void;
   /** The clock, injectable for tests. */
   now?: () => Date;
+  /** Sleep and time for rate limits and back-offs (virtual in tests). */
+  clock?: Clock;
 }
 
-type Collector = (s: Service, timeoutMs: number) => Promise<{ files: Record<string, string>; notes: string[] }>;
+type Collector = (s: Service, timeoutMs: number, opts: CollectOptions) => Promise<{ files: Record<string, string>; notes: string[] }>;
 
 /**
- * One collector per layer. AWS and Kubernetes collectors are registered here as their providers
- * land; until then a catalog section for them is reported as not checked.
+ * AWS: ELB evidence, then CloudWatch for the target groups found. The SDK is loaded only when a
+ * service has an `aws:` section. CloudWatch failing alone leaves the ELB evidence checked.
+ */
+const collectAws: Collector = async (s, _t, opts) => {
+  const [{ ElasticLoadBalancingV2Client }, { CloudWatchClient }, elb, cw] = await Promise.all([
+    import('@aws-sdk/client-elastic-load-balancing-v2'), import('@aws-sdk/client-cloudwatch'), import('./aws/elbv2.ts'), import('./aws/cloudwatch.ts'),
+  ]);
+  const region = s.aws!.region;
+  const e = await elb.collectElbv2(s, new ElasticLoadBalancingV2Client({ region, retryMode: 'standard' }), opts.clock);
+  const files = elb.elbv2Files(e);
+  const notes: string[] = [];
+  try {
+    Object.assign(files, await cw.collectCloudwatch(new CloudWatchClient({ region, retryMode: 'standard' }), e.targetGroups, e.loadBalancers, opts.now?.() ?? new Date(), s.aws!.metricsMinutes, opts.clock));
+  } catch (err) {
+    notes.push(`aws: CloudWatch not collected: ${(err as Error).message}`);
+  }
+  return { files, notes };
+};
+
+/**
+ * One collector per layer. The Kubernetes collector is registered here when its provider lands;
+ * until then a catalog `kubernetes:` section is reported as not checked.
  */
 const COLLECTORS: Partial<Record<Layer, Collector>> = {
+  aws: collectAws,
   haproxy: async (s, t) => merge(await Promise.all((s.haproxy ?? []).map((h) => collectHaproxy(h, t)))),
   nginx: async (s, t) => merge(await Promise.all((s.nginx ?? []).map((n) => collectNginx(n, t)))),
   probe: async (s, t) => ({ files: { 'probe/exchanges.json': `${JSON.stringify(await probeService(s, t), null, 2)}\n` }, notes: [] }),
@@ -54,7 +78,7 @@ export function wantedLayers(s: Service): Layer[] {
  * the other layers are still returned.
  */
 export async function collect(service: Service, opts: CollectOptions = {}): Promise<RawBundle> {
-  const timeoutMs = opts.timeoutMs ?? 10_000;
+  const timeoutOf = (l: Layer) => opts.timeoutMs ?? (l === 'aws' ? 60_000 : 10_000);
   const files = new Map<string, string>([['service.yaml', stringify(service)]]);
   const notChecked: Record<string, string> = {};
   const notes: string[] = [];
@@ -71,7 +95,7 @@ export async function collect(service: Service, opts: CollectOptions = {}): Prom
       }
       opts.onProgress?.({ layer, state: 'start' });
       try {
-        const got = await withTimeout(`collecting ${layer}`, timeoutMs, () => collector(service, timeoutMs));
+        const got = await withTimeout(`collecting ${layer}`, timeoutOf(layer), () => collector(service, timeoutOf(layer), opts));
         for (const [k, v] of Object.entries(got.files)) files.set(k, v);
         notes.push(...got.notes);
         opts.onProgress?.({ layer, state: 'done' });

@@ -6,6 +6,7 @@ import type { Plan } from '../types.ts';
 import { applyConfigChange, prepareConfigChange, reload, restoreConfig, type ConfigChange } from './config-files.ts';
 import { ApplyError, DriftError, ValidationError } from './errors.ts';
 import { applyRuntime, sendRuntime } from './haproxy-runtime.ts';
+import { applyElbv2 } from './elbv2.ts';
 
 /** How an apply ended. */
 export type ApplyStatus = 'verified' | 'rolled-back' | 'refused' | 'failed';
@@ -102,6 +103,11 @@ async function execute(plan: Plan, service: Service, evidence: RawBundle, stamp:
     const { address, rollback } = await applyRuntime(plan, service);
     step(`no drift; Runtime API: ${(t.runtime as string[]).join('; ')}`);
     return () => sendRuntime(address, rollback);
+  }
+  if (plan.layer === 'aws') {
+    const { undo, step: done } = await applyElbv2(plan, service);
+    step(done);
+    return undo;
   }
   throw new ApplyError(`applying ${plan.action} is not supported yet`);
 }

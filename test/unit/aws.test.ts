@@ -1,0 +1,160 @@
+import { mkdtempSync, rmSync, writeFileSync, mkdirSync, cpSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from '@jest/globals';
+import { analyze } from '../../lib/checks/analyze.ts';
+import { parseBundle, type RawBundle } from '../../lib/evidence/bundle.ts';
+import { ServiceSchema } from '../../lib/evidence/service.ts';
+import { collect } from '../../lib/providers/collect.ts';
+import { applyPlan } from '../../lib/remediations/apply/engine.ts';
+import { fakeAws, modelFromBundle, virtualClock, type AwsModel } from '../support/aws-fake.ts';
+import { FIXTURES } from '../support/bundles.ts';
+
+const REGION = 'eu-west-1';
+const ACCT = '123456789012';
+const TG = `arn:aws:elasticloadbalancing:${REGION}:${ACCT}:targetgroup/checkout-tg/73e2d6bc24d8a067`;
+const LISTENER = `arn:aws:elasticloadbalancing:${REGION}:${ACCT}:listener/app/shop-alb/50dc6c495c0c9188/f2f7dc8efc522ab2`;
+const now = () => new Date('2026-11-25T10:00:00Z');
+let fake: ReturnType<typeof fakeAws> | undefined;
+afterEach(() => {
+  fake?.restore();
+  fake = undefined;
+});
+
+const service = (aws: Record<string, unknown>, extra: Record<string, unknown> = {}) =>
+  ServiceSchema.parse({ name: 'checkout', hosts: ['shop.example.com'], sessionTimeoutSeconds: 3600, aws: { region: REGION, ...aws }, ...extra });
+
+async function check(model: AwsModel, aws: Record<string, unknown>, extra: Record<string, unknown> = {}): Promise<{ raw: RawBundle; clock: ReturnType<typeof virtualClock> }> {
+  const clock = virtualClock();
+  fake = fakeAws(model, clock);
+  return { raw: await collect(service(aws, extra), { clock, now }), clock };
+}
+
+describe('AWS collection', () => {
+  it('collects the target groups, their load balancer, listeners and rules in the CLI shapes the analyzer reads', async () => {
+    // Prepare
+    const model = modelFromBundle(join(FIXTURES, 'aws-weighted-no-group-stickiness'));
+    // Act
+    const { raw } = await check(model, { targetGroupArns: [TG] });
+    const report = analyze(parseBundle(raw));
+    // Assess
+    expect([...raw.files.keys()].filter((f) => f.startsWith('aws/')).sort()).toEqual([
+      'aws/describe-alarms.json', 'aws/describe-listeners.json', 'aws/describe-load-balancers.json', 'aws/describe-rules/f2f7dc8efc522ab2.json',
+      'aws/describe-target-groups.json', 'aws/metrics.json', 'aws/target-group-attributes/checkout-tg.json', 'aws/target-health/checkout-tg.json',
+    ]);
+    expect(report.checked).toEqual(['aws']);
+    expect(report.findings.map((f) => f.id)).toEqual(['elbv2.listener-f2f7dc8efc522ab2.group-stickiness']);
+  });
+
+  it('retries throttling and still returns a complete report', async () => {
+    // Prepare
+    const model = modelFromBundle(join(FIXTURES, 'aws-unhealthy-targets'));
+    const clock = virtualClock();
+    fake = fakeAws(model, clock);
+    fake.failNext('DescribeTargetHealth', 'ThrottlingException', 2);
+    // Act
+    const report = analyze(parseBundle(await collect(service({ targetGroupArns: [TG] }), { clock, now })));
+    // Assess
+    expect(fake.calls.filter((c) => c.op === 'DescribeTargetHealth')).toHaveLength(3);
+    expect(report.notCheckedReasons.aws).toBeUndefined();
+    expect(report.findings.map((f) => f.id)).toEqual(['elbv2.checkout-tg.target-health']);
+  });
+
+  it('reports a missing permission as "not checked" for AWS and still analyzes the other layers', async () => {
+    // Prepare
+    const model = modelFromBundle(join(FIXTURES, 'aws-healthy'));
+    const dir = mkdtempSync(join(tmpdir(), 'sticky-aws-'));
+    cpSync(join(FIXTURES, 'haproxy-cookie-ttl', 'haproxy', 'edge1.cfg'), join(dir, 'edge1.cfg'));
+    const clock = virtualClock();
+    fake = fakeAws(model, clock);
+    fake.failNext('DescribeTargetHealth', 'AccessDenied');
+    // Act
+    const report = analyze(parseBundle(await collect(service({ targetGroupArns: [TG] }, { haproxy: [{ name: 'edge1', config: join(dir, 'edge1.cfg') }] }), { clock, now })));
+    rmSync(dir, { recursive: true, force: true });
+    // Assess
+    expect(report.notCheckedReasons.aws).toBe('missing permission elasticloadbalancing:DescribeTargetHealth');
+    expect(report.checked).toEqual(['haproxy']);
+    expect(report.findings.map((f) => f.id)).toEqual(['haproxy.edge1.app.cookie-ttl']);
+  });
+
+  it('discovers 200 tagged target groups in batches of 20 and stays under 10 calls a second', async () => {
+    // Prepare
+    const base = modelFromBundle(join(FIXTURES, 'aws-healthy'));
+    const tg0 = base.targetGroups[0]!;
+    const model: AwsModel = { ...base, targetGroups: [], attributes: new Map(), health: new Map(), tags: new Map() };
+    for (let i = 0; i < 250; i++) {
+      const arn = `arn:aws:elasticloadbalancing:${REGION}:${ACCT}:targetgroup/tg-${i}/${i.toString(16).padStart(16, '0')}`;
+      model.targetGroups.push({ ...tg0, TargetGroupArn: arn, TargetGroupName: `tg-${i}` });
+      model.attributes.set(arn, structuredClone(base.attributes.get(tg0.TargetGroupArn)!));
+      model.health.set(arn, base.health.get(tg0.TargetGroupArn)!);
+      model.tags.set(arn, [{ Key: 'sticky:service', Value: i < 200 ? 'checkout' : 'search' }]);
+    }
+    // Act
+    const { raw, clock } = await check(model, {});
+    // Assess
+    const report = analyze(parseBundle(raw));
+    expect(report.notCheckedReasons.aws).toBeUndefined();
+    expect([...raw.files.keys()].filter((f) => f.startsWith('aws/target-group-attributes/'))).toHaveLength(200);
+    const tags = fake!.calls.filter((c) => c.op === 'DescribeTags');
+    expect(tags.map((c) => c.input.ResourceArns.length)).toEqual(Array(13).fill(20).map((n, i) => (i === 12 ? 10 : n)));
+    const elb = fake!.calls.filter((c) => !['GetMetricData', 'DescribeAlarms'].includes(c.op)).map((c) => c.at);
+    const worstSecond = Math.max(...elb.map((t) => elb.filter((u) => u >= t && u < t + 1000).length));
+    const seconds = (elb[elb.length - 1]! - elb[0]!) / 1000;
+    expect(elb).toHaveLength(1 + 13 + 1 + 1 + 400);
+    expect(worstSecond).toBeLessThanOrEqual(20);
+    expect(elb.length / seconds).toBeLessThanOrEqual(10.5);
+    expect(clock.t).toBeGreaterThan(1_000_000);
+  });
+});
+
+describe('AWS remediations', () => {
+  it('turns on group stickiness with ModifyListener, keeping every field of the actions, and verifies', async () => {
+    // Prepare
+    const model = modelFromBundle(join(FIXTURES, 'aws-weighted-no-group-stickiness'));
+    const { raw } = await check(model, { targetGroupArns: [TG] });
+    const collected = structuredClone(model.listeners[0]!.DefaultActions);
+    // Act
+    const result = await applyPlan({ evidence: raw, planId: 'elbv2.listener-f2f7dc8efc522ab2.enable-group-stickiness', collect: { now } });
+    // Assess
+    expect(result.status).toBe('verified');
+    const modify = fake!.calls.filter((c) => c.op === 'ModifyListener');
+    expect(modify).toHaveLength(1);
+    expect(modify[0]!.input).toEqual({
+      ListenerArn: LISTENER,
+      DefaultActions: [{ ...collected[0], ForwardConfig: { ...collected[0].ForwardConfig, TargetGroupStickinessConfig: { Enabled: true, DurationSeconds: 7200 } } }],
+    });
+  });
+
+  it('refuses when an attribute drifted since collection', async () => {
+    // Prepare
+    const model = modelFromBundle(join(FIXTURES, 'aws-stickiness-disabled'));
+    const { raw } = await check(model, { targetGroupArns: [TG] });
+    model.attributes.get(TG)!.find((a) => a.Key === 'stickiness.enabled')!.Value = 'true';
+    // Act
+    const result = await applyPlan({ evidence: raw, planId: 'elbv2.checkout-tg.enable-stickiness', collect: { now } });
+    // Assess
+    expect(result).toMatchObject({ status: 'refused', reason: 'drift: stickiness.enabled is true on checkout-tg, not false as collected; collect again before applying' });
+    expect(fake!.calls.filter((c) => c.op.startsWith('Modify'))).toEqual([]);
+  });
+
+  it('enables stickiness, and rolls back to the collected attributes when verification fails', async () => {
+    // Prepare
+    const model = modelFromBundle(join(FIXTURES, 'aws-stickiness-disabled'));
+    const { raw } = await check(model, { targetGroupArns: [TG] });
+    const stale = analyze(parseBundle(raw));
+    // Act
+    const applied = await applyPlan({ evidence: raw, planId: 'elbv2.checkout-tg.enable-stickiness', collect: { now } });
+    const again = await check(model, { targetGroupArns: [TG] });
+    model.attributes.get(TG)!.find((a) => a.Key === 'stickiness.enabled')!.Value = 'false';
+    const evidence2 = (await check(model, { targetGroupArns: [TG] })).raw;
+    const rolled = await applyPlan({ evidence: evidence2, planId: 'elbv2.checkout-tg.enable-stickiness', verify: async () => stale });
+    // Assess
+    expect(applied.status).toBe('verified');
+    expect(analyze(parseBundle(again.raw)).findings).toEqual([]);
+    expect(rolled.status).toBe('rolled-back');
+    expect(fake!.calls.filter((c) => c.op === 'ModifyTargetGroupAttributes').map((c) => c.input.Attributes)).toEqual([
+      [{ Key: 'stickiness.enabled', Value: 'true' }, { Key: 'stickiness.type', Value: 'lb_cookie' }, { Key: 'stickiness.lb_cookie.duration_seconds', Value: '7200' }],
+      [{ Key: 'stickiness.enabled', Value: 'false' }, { Key: 'stickiness.type', Value: 'lb_cookie' }, { Key: 'stickiness.lb_cookie.duration_seconds', Value: '7200' }],
+    ]);
+  });
+});
