@@ -1,3 +1,5 @@
+import { cloudwatchErrorsWhileUnhealthy } from './cloudwatch/errors-while-unhealthy.ts';
+import { cloudwatchRequestSkew } from './cloudwatch/request-skew.ts';
 import { cloudwatchUnhealthyAlarm } from './cloudwatch/unhealthy-alarm.ts';
 import { cloudwatchUnhealthyHosts } from './cloudwatch/unhealthy-hosts.ts';
 import { elbv2CookieDuration } from './elbv2/cookie-duration.ts';
@@ -71,6 +73,8 @@ export const CHECKS: readonly Check[] = [
   elbv2CorsCookie,
   cloudwatchUnhealthyAlarm,
   cloudwatchUnhealthyHosts,
+  cloudwatchErrorsWhileUnhealthy,
+  cloudwatchRequestSkew,
   // HAProxy
   haproxyNoAffinity,
   haproxyServerCookie,

@@ -25,7 +25,7 @@ export const cloudwatchUnhealthyHosts: Check = {
       const line = lineOf(f.text, `"${r.Id}"`);
       return [{
         key: idPart(tg), resource: `target group ${tg}`, severity: 'warning',
-        summary: `${tg} had unhealthy targets in ${bad.length} period(s) between ${times[0]} and ${times[times.length - 1]} (peak ${peak.v} at ${peak.t})`,
+        summary: `unhealthy targets in ${bad.length} period(s) between ${times[0]} and ${times[times.length - 1]} (peak ${peak.v} at ${peak.t})`,
         evidence: [cite({ file: f.file, ...(line !== undefined ? { line } : {}) }, `${r.Label ?? r.Id}: max ${peak.v}`)],
         plan: advice('cloudwatch.restore-targets', idPart(tg), `Find why targets of ${tg} left the pool`, `UnHealthyHostCount up to ${peak.v} between ${times[0]} and ${times[times.length - 1]}`, 'UnHealthyHostCount 0', 'correlate the periods with deploys, scale-in and health-check failures; drain before removing targets and make checks tolerate short slowdowns'),
       }];
