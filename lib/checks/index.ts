@@ -24,6 +24,9 @@ import { haproxySourceAffinity } from './haproxy/source-affinity.ts';
 import { haproxyStickExpire } from './haproxy/stick-expire.ts';
 import { haproxyWebsocket } from './haproxy/websocket.ts';
 import { kubernetesAffinityMode } from './kubernetes/affinity-mode.ts';
+import { kubernetesCanary } from './kubernetes/canary.ts';
+import { kubernetesEndpoints } from './kubernetes/endpoints.ts';
+import { kubernetesPodKills } from './kubernetes/pod-kills.ts';
 import { kubernetesIngressAffinity } from './kubernetes/ingress-affinity.ts';
 import { kubernetesIngressClasses } from './kubernetes/ingress-classes.ts';
 import { kubernetesIngressCookieAttributes } from './kubernetes/ingress-cookie-attributes.ts';
@@ -118,6 +121,9 @@ export const CHECKS: readonly Check[] = [
   kubernetesUnavailable,
   kubernetesIngressClasses,
   kubernetesAffinityMode,
+  kubernetesEndpoints,
+  kubernetesPodKills,
+  kubernetesCanary,
   // Live probe
   probeNoCookie,
   probeCookieTtl,

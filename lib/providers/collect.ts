@@ -46,12 +46,10 @@ const collectAws: Collector = async (s, _t, opts) => {
   return { files, notes };
 };
 
-/**
- * One collector per layer. The Kubernetes collector is registered here when its provider lands;
- * until then a catalog `kubernetes:` section is reported as not checked.
- */
+/** One collector per layer; AWS and Kubernetes load their SDKs only for services that have those sections. */
 const COLLECTORS: Partial<Record<Layer, Collector>> = {
   aws: collectAws,
+  kubernetes: async (s) => (await import('./kubernetes/collect.ts')).collectKubernetes(s),
   haproxy: async (s, t) => merge(await Promise.all((s.haproxy ?? []).map((h) => collectHaproxy(h, t)))),
   nginx: async (s, t) => merge(await Promise.all((s.nginx ?? []).map((n) => collectNginx(n, t)))),
   probe: async (s, t) => ({ files: { 'probe/exchanges.json': `${JSON.stringify(await probeService(s, t), null, 2)}\n` }, notes: [] }),

@@ -62,10 +62,11 @@ export const ingressRoutes = memo2((objects: KubeObject[], service: Service): In
 /**
  * The Ingress path ingress-nginx uses for a request path: exact matches first, then the longest
  * prefix (regex paths when `use-regex` is on), across every Ingress of the host, as the
- * controller merges them into one server.
+ * controller merges them into one server. Canary Ingresses only split the traffic of the main
+ * one, so they are never the route.
  */
 export function routeFor(routes: IngressRoute[], host: string, path: string): IngressRoute | undefined {
-  const candidates = routes.filter((r) => r.host === host);
+  const candidates = routes.filter((r) => r.host === host && annotation(r.ingress, 'canary') !== 'true');
   const exact = candidates.find((r) => r.pathType === 'Exact' && r.path === path);
   if (exact) return exact;
   let best: IngressRoute | undefined;

@@ -1,0 +1,53 @@
+import { get } from '../../evidence/kubernetes.ts';
+import { cite } from '../../evidence/source.ts';
+import { advice } from '../../remediations/advice.ts';
+import { safeRollout } from '../../remediations/kubernetes/safe-rollout.ts';
+import { servingWorkloads } from '../support/kubernetes.ts';
+import { idPart, type Check, type CheckResult } from '../types.ts';
+
+/** Whether the workload's rollouts already drain: no pod down before its replacement, and a preStop on every container. */
+function drainsAlready(raw: unknown): boolean {
+  const containers = (get(raw, 'spec', 'template', 'spec', 'containers') ?? []) as unknown[];
+  return get(raw, 'spec', 'strategy', 'rollingUpdate', 'maxUnavailable') === 0 && containers.length > 0 && containers.every((c) => get(c, 'lifecycle', 'preStop') !== undefined);
+}
+
+/** How far back before collection an event counts as part of the incident. */
+const WINDOW_MS = 60 * 60 * 1000;
+
+/**
+ * Pods of a serving workload killed or scaled down within the hour before collection (Events
+ * `Killing`, `ScalingReplicaSet` scale-downs, `SuccessfulDelete`): each took its sticky sessions
+ * with it. The events are the evidence; the fix is a rollout that drains first.
+ */
+export const kubernetesPodKills: Check = {
+  id: 'kubernetes.pod-kills',
+  layer: 'kubernetes',
+  cause: 'rolling-deploy-termination',
+  title: 'Pods killed during the incident window',
+  run: ({ ev, service, collectedAt }) => {
+    const until = collectedAt?.getTime();
+    return servingWorkloads(ev.kubernetes, service).flatMap((wl): CheckResult[] => {
+      const events = ev.kubernetes.filter((e) => {
+        if (e.kind !== 'Event') return false;
+        const reason = String(get(e.raw, 'reason') ?? '');
+        const target = String(get(e.raw, 'involvedObject', 'name') ?? '');
+        const message = String(get(e.raw, 'message') ?? '');
+        const ours = target === wl.name || target.startsWith(`${wl.name}-`);
+        const kills = reason === 'Killing' || reason === 'SuccessfulDelete' || (reason === 'ScalingReplicaSet' && /scaled down/i.test(message));
+        const at = Date.parse(String(get(e.raw, 'lastTimestamp') ?? get(e.raw, 'eventTime') ?? get(e.raw, 'firstTimestamp') ?? ''));
+        return ours && kills && (until === undefined || !Number.isFinite(at) || (at <= until && at >= until - WINDOW_MS));
+      });
+      if (events.length === 0) return [];
+      const count = events.reduce((n, e) => n + Number(get(e.raw, 'count') ?? 1), 0);
+      const key = idPart(wl.name);
+      return [{
+        key, resource: `${wl.kind} ${wl.namespace ? `${wl.namespace}/` : ''}${wl.name}`, severity: 'warning',
+        summary: `${count} pod kill(s) or scale-down(s) of ${wl.name} in the hour before the check; the sessions held by those pods were lost`,
+        evidence: events.slice(0, 5).map((e) => cite(e.ref(['message'], `${String(get(e.raw, 'lastTimestamp') ?? '')} ${String(get(e.raw, 'reason'))} ${String(get(e.raw, 'involvedObject', 'name'))}: ${String(get(e.raw, 'message') ?? '')}`))),
+        plan: drainsAlready(wl.raw)
+          ? advice('kubernetes.limit-disruption', key, `Limit how many ${wl.name} pods go at once`, `${count} kill(s) despite a draining rollout`, 'a PodDisruptionBudget and a slower autoscaler scale-down', 'the rollout already drains, so the kills came from scale-in, evictions or node drains: add a PodDisruptionBudget and an HPA scale-down stabilization window, or share session state')
+          : safeRollout(key, wl),
+      }];
+    });
+  },
+};

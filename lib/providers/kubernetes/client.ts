@@ -1,0 +1,66 @@
+import * as k8s from '@kubernetes/client-node';
+import { parse } from 'yaml';
+import type { z } from 'zod';
+import type { KubernetesLocationSchema } from '../../evidence/service.ts';
+import { ProviderError } from '../errors.ts';
+
+export type KubernetesLocation = z.infer<typeof KubernetesLocationSchema>;
+
+/** The typed API clients Sticky uses, from one kubeconfig. */
+export interface KubeClients {
+  core: k8s.CoreV1Api;
+  apps: k8s.AppsV1Api;
+  networking: k8s.NetworkingV1Api;
+  discovery: k8s.DiscoveryV1Api;
+  autoscaling: k8s.AutoscalingV2Api;
+}
+
+/**
+ * Builds the clients from the default kubeconfig (KUBECONFIG, ~/.kube/config) or the in-cluster
+ * service account, switching to the catalog's context when it names one.
+ */
+export function kubeClients(loc: KubernetesLocation): KubeClients {
+  const kc = new k8s.KubeConfig();
+  kc.loadFromDefault();
+  if (loc.context) {
+    if (!kc.getContextObject(loc.context)) throw new ProviderError(`no context "${loc.context}" in the kubeconfig`);
+    kc.setCurrentContext(loc.context);
+  }
+  return {
+    core: kc.makeApiClient(k8s.CoreV1Api),
+    apps: kc.makeApiClient(k8s.AppsV1Api),
+    networking: kc.makeApiClient(k8s.NetworkingV1Api),
+    discovery: kc.makeApiClient(k8s.DiscoveryV1Api),
+    autoscaling: kc.makeApiClient(k8s.AutoscalingV2Api),
+  };
+}
+
+/** The HTTP status of a client error (ApiException carries `code`). */
+export function statusOf(e: unknown): number | undefined {
+  const code = (e as { code?: unknown }).code;
+  return typeof code === 'number' ? code : undefined;
+}
+
+/** The API server's message of a failed call (its Status object), short. */
+export function messageOf(e: unknown): string {
+  const body = (e as { body?: unknown }).body;
+  if (typeof body === 'string') {
+    try {
+      const status = JSON.parse(body) as { message?: string };
+      if (status.message) return status.message;
+    } catch {
+      return body.slice(0, 200);
+    }
+  }
+  return (e as Error).message?.split('\n')[0] ?? String(e);
+}
+
+/**
+ * Serializes a client model object to the wire (and `kubectl get -o yaml`) shape: the client's
+ * own serializer picks the model by apiVersion and kind, which list items lack, so they are set.
+ */
+export function wire(obj: object, apiVersion: string, kind: string): Record<string, unknown> {
+  const typed = Object.assign(obj, { apiVersion, kind });
+  const plain = parse(k8s.dumpYaml(typed)) as Record<string, unknown>;
+  return { apiVersion, kind, ...plain };
+}
