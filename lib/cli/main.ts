@@ -115,7 +115,9 @@ async function checkCommand(args: string[], io: Io): Promise<number> {
   if (progress) io.stderr.write(`checking ${service.name}: ${layersOf(service).join(', ')}\n`);
   const raw = await collect(service, { timeoutMs, trigger: 'cli', ...(progress ? { onProgress: progress } : {}) });
   if (values['save-evidence']) await writeBundle(values['save-evidence'], raw);
-  return print(analyze(parseBundle(raw)), format, io);
+  const report = analyze(parseBundle(raw));
+  if (service.kubernetes && report.checked.includes('kubernetes')) await (await import('../remediations/apply/kubernetes.ts')).dryRunKubernetesPlans(report, service);
+  return print(report, format, io);
 }
 
 async function applyCommand(args: string[], io: Io): Promise<number> {

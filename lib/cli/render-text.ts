@@ -48,6 +48,7 @@ export function renderText(r: Report, style: Style = plainStyle): string {
       out.push(`  ${p.id}  ${p.title}  (risk ${p.risk}${p.advice ? ', advice: apply by hand' : ''})`);
       for (const l of p.change.before.split('\n')) out.push(style.dim(`      - ${l}`));
       for (const l of p.change.after.split('\n')) out.push(`      + ${l}`);
+      if (p.validation) out.push(style.dim(`      ${p.validation}`));
       out.push(style.dim(`      apply: ${p.apply}`));
       out.push(style.dim(`      rollback: ${p.rollback}`));
     }

@@ -20,6 +20,8 @@ export interface Plan {
   /** IAM actions (AWS) or RBAC verbs (Kubernetes) the apply needs. */
   permissions: string[];
   target: Record<string, unknown>;
+  /** What the target system said of the change before anyone approves it (a server-side dry run). */
+  validation?: string;
 }
 
 /** The fields a remediation file fills in; the id is derived from the action and the resource key. */

@@ -40,6 +40,7 @@ export const ReportJsonSchema = z.object({
       advice: z.boolean(),
       permissions: z.array(z.string()),
       target: z.record(z.string(), z.unknown()),
+      validation: z.string().optional(),
     }),
   ),
   collectedAt: z.string().nullable(),
@@ -62,7 +63,7 @@ export function toJson(r: Report): ReportJson {
     })),
     remediations: r.remediations.map((p) => ({
       id: p.id, layer: p.layer, title: p.title, risk: p.risk, change: p.change, apply: p.apply, rollback: p.rollback,
-      action: p.action, advice: p.advice, permissions: p.permissions, target: p.target,
+      action: p.action, advice: p.advice, permissions: p.permissions, target: p.target, ...(p.validation ? { validation: p.validation } : {}),
     })),
     collectedAt: r.collectedAt ?? null,
     notCheckedReasons: r.notCheckedReasons,

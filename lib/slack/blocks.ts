@@ -32,7 +32,7 @@ function planBlocks(p: Plan): KnownBlock[] {
   const section: SectionBlock = {
     type: 'section',
     block_id: clip(`plan:${p.id}`, 255),
-    text: { type: 'mrkdwn', text: clip(`:wrench: *${esc(p.title)}* (risk ${p.risk})\n${change}`, SECTION_LIMIT) },
+    text: { type: 'mrkdwn', text: clip(`:wrench: *${esc(p.title)}* (risk ${p.risk})${p.validation ? ` · _${esc(p.validation)}_` : ''}\n${change}`, SECTION_LIMIT) },
   };
   if (p.advice) {
     return [section, { type: 'context', elements: [{ type: 'mrkdwn', text: clip(`Apply by hand: ${esc(p.apply)}`, 3000) }] }];

@@ -60,7 +60,16 @@ export async function collectKubernetes(service: Service, clients?: KubeClients)
     if (i.spec?.defaultBackend?.service?.name) svcNames.add(i.spec.defaultBackend.service.name);
   }
   if (loc.service) svcNames.add(loc.service);
-  const services = (await Promise.all([...svcNames].map((name) => must(`service ${ns}/${name}`, 'get', () => c.core.readNamespacedService({ name, namespace: ns }))))).map((s) => wire(s, 'v1', 'Service') as Obj);
+  const found = await Promise.all([...svcNames].map(async (name) => {
+    try {
+      return await c.core.readNamespacedService({ name, namespace: ns });
+    } catch (e) {
+      if (statusOf(e) === 403) throw new ProviderError(`missing permission: get service ${ns}/${name}`, { cause: e });
+      notes.push(`kubernetes: service ${ns}/${name} ${statusOf(e) === 404 ? 'is referenced but does not exist' : `not collected: ${messageOf(e)}`}`);
+      return undefined;
+    }
+  }));
+  const services = found.filter((s) => s !== undefined).map((s) => wire(s, 'v1', 'Service') as Obj);
 
   const workloads: Obj[] = [];
   if (loc.deployment) workloads.push(wire(await must(`deployment ${ns}/${loc.deployment}`, 'get', () => c.apps.readNamespacedDeployment({ name: loc.deployment!, namespace: ns })), 'apps/v1', 'Deployment') as Obj);

@@ -7,6 +7,7 @@ import { applyConfigChange, prepareConfigChange, reload, restoreConfig, type Con
 import { ApplyError, DriftError, ValidationError } from './errors.ts';
 import { applyRuntime, sendRuntime } from './haproxy-runtime.ts';
 import { applyElbv2 } from './elbv2.ts';
+import { applyKubernetes } from './kubernetes.ts';
 
 /** How an apply ended. */
 export type ApplyStatus = 'verified' | 'rolled-back' | 'refused' | 'failed';
@@ -103,6 +104,11 @@ async function execute(plan: Plan, service: Service, evidence: RawBundle, stamp:
     const { address, rollback } = await applyRuntime(plan, service);
     step(`no drift; Runtime API: ${(t.runtime as string[]).join('; ')}`);
     return () => sendRuntime(address, rollback);
+  }
+  if (plan.layer === 'kubernetes') {
+    const { undo, step: done } = await applyKubernetes(plan, service);
+    step(done);
+    return undo;
   }
   if (plan.layer === 'aws') {
     const { undo, step: done } = await applyElbv2(plan, service);
