@@ -130,7 +130,11 @@ async function writeAtomically(path: string, text: string): Promise<void> {
   await rename(tmp, path);
 }
 
-/** Gracefully reloads an instance: SIGUSR2 to the HAProxy master (waiting for a new worker), `nginx -s reload`. */
+/**
+ * Gracefully reloads an instance: SIGUSR2 to the HAProxy master, waiting until a new worker
+ * answers the Runtime API (a master still busy with the previous reload can drop the signal, so
+ * it is sent again after 1.5 s without a new worker), or `nginx -s reload`.
+ */
 export async function reload(plan: Plan, service: Service): Promise<void> {
   const inst = instanceOf(plan, service);
   if (inst.kind === 'haproxy') {
@@ -138,16 +142,22 @@ export async function reload(plan: Plan, service: Service): Promise<void> {
     if (!h.pidFile) throw new ApplyError(`no pidFile for HAProxy ${h.name} in the catalog: cannot reload it`);
     const pid = Number((await readFile(h.pidFile, 'utf8')).trim().split('\n')[0]);
     if (!Number.isInteger(pid) || pid <= 0) throw new ApplyError(`${h.pidFile} holds no pid`);
-    const before = h.runtime ? (await showInfo(h.runtime).catch(() => ({}) as Record<string, string>)).Pid : undefined;
-    process.kill(pid, 'SIGUSR2');
-    const end = Date.now() + 10_000;
-    while (h.runtime && Date.now() < end) {
-      const info = await showInfo(h.runtime, 500).catch(() => undefined);
-      if (info?.Pid && info.Pid !== before) return;
-      await new Promise((r) => setTimeout(r, 25));
+    if (!h.runtime) {
+      process.kill(pid, 'SIGUSR2');
+      return;
     }
-    if (h.runtime) throw new ApplyError(`HAProxy ${h.name} did not start a new worker within 10 s of SIGUSR2`);
-    return;
+    const before = (await showInfo(h.runtime).catch(() => ({}) as Record<string, string>)).Pid;
+    const end = Date.now() + 10_000;
+    while (Date.now() < end) {
+      process.kill(pid, 'SIGUSR2');
+      const resend = Date.now() + 1500;
+      while (Date.now() < Math.min(resend, end)) {
+        const info = await showInfo(h.runtime, 500).catch(() => undefined);
+        if (info?.Pid && info.Pid !== before) return;
+        await new Promise((r) => setTimeout(r, 25));
+      }
+    }
+    throw new ApplyError(`HAProxy ${h.name} did not start a new worker within 10 s of SIGUSR2`);
   }
   const n = inst.entry as NonNullable<Service['nginx']>[number];
   try {
