@@ -67,7 +67,11 @@ async function freePort(): Promise<number> {
 async function waitFor(what: string, ms: number, ok: () => Promise<boolean>): Promise<void> {
   const end = Date.now() + ms;
   while (Date.now() < end) {
-    if (await ok().catch(() => false)) return;
+    const ready = await ok().catch((e: unknown) => {
+      if (e instanceof PortTakenError) throw e;
+      return false;
+    });
+    if (ready) return;
     await new Promise((r) => setTimeout(r, 25));
   }
   throw new Error(`lab: ${what} did not come up within ${ms} ms`);
@@ -136,6 +140,21 @@ function spawnLogged(cmd: string, args: string[], log: string): ChildProcess {
  * folder; `stop()` ends every process by pid and removes it.
  */
 export async function startLab(name: string, opts: { runDir?: string } = {}): Promise<Lab> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce(name, opts);
+    } catch (e) {
+      if (!(e instanceof PortTakenError) || attempt >= 3) throw e;
+    }
+  }
+}
+
+/** A load balancer exited at start-up, most likely because another test took its port first. */
+class PortTakenError extends Error {
+  override readonly name = 'PortTakenError';
+}
+
+async function startOnce(name: string, opts: { runDir?: string }): Promise<Lab> {
   const scenario = await loadScenario(name);
   const run = opts.runDir ?? (await mkdtemp(join(tmpdir(), `sticky-lab-${name}-`)));
   await mkdir(run, { recursive: true });
@@ -150,14 +169,21 @@ export async function startLab(name: string, opts: { runDir?: string } = {}): Pr
     if (!opts.runDir) await rm(run, { recursive: true, force: true });
   };
   try {
-    for (const b of scenario.backends) servers.push(await startBackend(b, ports[b]!));
+    for (const b of scenario.backends) {
+      servers.push(await startBackend(b, ports[b]!).catch((e: NodeJS.ErrnoException) => {
+        throw e.code === 'EADDRINUSE' ? new PortTakenError(`backend ${b}: port ${ports[b]} taken`) : e;
+      }));
+    }
     const haproxy = [];
     for (const h of scenario.haproxy) {
       const cfg = join(run, `${h}.cfg`);
       await writeFile(cfg, render(await readFile(join(SCENARIOS_DIR, name, `${h}.cfg`), 'utf8'), h, run, ports));
       const child = spawnLogged('haproxy', ['-W', '-f', cfg, '-p', join(run, `${h}.pid`)], join(run, `${h}.log`));
       children.push(child);
-      await waitFor(`haproxy ${h}`, 5000, async () => (await listening(ports[h]!)) && existsSync(join(run, `${h}.sock`)) && (await runtimeCommand(join(run, `${h}.sock`), 'show info', 500)).includes('Pid'));
+      await waitFor(`haproxy ${h}`, 10_000, async () => {
+        if (child.exitCode !== null) throw new PortTakenError(`haproxy ${h} exited at start-up: ${(await readFile(join(run, `${h}.log`), 'utf8')).trim().split('\n').pop()}`);
+        return (await listening(ports[h]!)) && existsSync(join(run, `${h}.sock`)) && (await runtimeCommand(join(run, `${h}.sock`), 'show info', 500)).includes('Pid');
+      });
       for (const cmd of scenario.runtime[h] ?? []) await runtimeCommand(join(run, `${h}.sock`), cmd);
       haproxy.push({ name: h, config: cfg, runtime: join(run, `${h}.sock`), pidFile: join(run, `${h}.pid`) });
     }
@@ -167,7 +193,10 @@ export async function startLab(name: string, opts: { runDir?: string } = {}): Pr
       await writeFile(cfg, render(await readFile(join(SCENARIOS_DIR, name, `${n}.conf`), 'utf8'), n, run, ports));
       const child = spawnLogged('nginx', ['-c', cfg, '-p', `${run}/`], join(run, `${n}.log`));
       children.push(child);
-      await waitFor(`nginx ${n}`, 5000, async () => (await listening(ports[n]!)) && existsSync(join(run, `${n}.pid`)));
+      await waitFor(`nginx ${n}`, 10_000, async () => {
+        if (child.exitCode !== null) throw new PortTakenError(`nginx ${n} exited at start-up`);
+        return (await listening(ports[n]!)) && existsSync(join(run, `${n}.pid`));
+      });
       nginx.push({ name: n, config: cfg });
     }
     const front = scenario.probe;
