@@ -23,9 +23,10 @@ async function client(service: Service) {
 /**
  * Applies an ELB plan: target group attributes (ModifyTargetGroupAttributes) or a listener's or
  * rule's actions (ModifyListener / ModifyRule, sending every action back whole). Re-reads the live
- * values first and refuses if they are no longer the plan's `before`; returns the undo.
+ * values first and refuses if they are no longer the plan's `before`; {@link rollbackElbv2}
+ * restores them.
  */
-export async function applyElbv2(plan: Plan, service: Service): Promise<{ undo: () => Promise<void>; step: string }> {
+export async function applyElbv2(plan: Plan, service: Service): Promise<string> {
   const sdk = await import('@aws-sdk/client-elastic-load-balancing-v2');
   const elb = await client(service);
   const t = plan.target as { targetGroupArn?: string; attributes?: Attr[]; rollbackAttributes?: Attr[]; listenerArn?: string; ruleArn?: string; actions?: Actions; rollbackActions?: Actions };
@@ -36,21 +37,33 @@ export async function applyElbv2(plan: Plan, service: Service): Promise<{ undo: 
       const v = now.get(b.Key) ?? (b.Key === 'stickiness.type' ? b.Value : ATTRIBUTE_DEFAULTS[b.Key]) ?? '';
       if (v !== b.Value) throw new DriftError(`${b.Key} is ${v} on ${t.targetGroupArn.split('/')[1]}, not ${b.Value} as collected; collect again before applying`);
     }
-    const set = (attrs: Attr[]) => elb.send(new sdk.ModifyTargetGroupAttributesCommand({ TargetGroupArn: t.targetGroupArn!, Attributes: attrs }));
-    await set(t.attributes);
-    return { undo: async () => void (await set(t.rollbackAttributes!)), step: `no drift; ModifyTargetGroupAttributes ${t.attributes.map((a) => `${a.Key}=${a.Value}`).join(' ')}` };
+    await elb.send(new sdk.ModifyTargetGroupAttributesCommand({ TargetGroupArn: t.targetGroupArn, Attributes: t.attributes }));
+    return `no drift; ModifyTargetGroupAttributes ${t.attributes.map((a) => `${a.Key}=${a.Value}`).join(' ')}`;
   }
   if ((t.listenerArn || t.ruleArn) && t.actions && t.rollbackActions) {
     const live = t.ruleArn
       ? (await elb.send(new sdk.DescribeRulesCommand({ RuleArns: [t.ruleArn] }))).Rules?.[0]?.Actions
       : (await elb.send(new sdk.DescribeListenersCommand({ ListenerArns: [t.listenerArn!] }))).Listeners?.[0]?.DefaultActions;
     if (JSON.stringify(canonical(live ?? [])) !== JSON.stringify(canonical(t.rollbackActions))) throw new DriftError(`the actions of ${t.ruleArn ?? t.listenerArn} changed since the evidence was collected; collect again before applying`);
-    const set = (actions: Actions) =>
-      t.ruleArn
-        ? elb.send(new sdk.ModifyRuleCommand({ RuleArn: t.ruleArn, Actions: actions as never }))
-        : elb.send(new sdk.ModifyListenerCommand({ ListenerArn: t.listenerArn!, DefaultActions: actions as never }));
-    await set(t.actions);
-    return { undo: async () => void (await set(t.rollbackActions!)), step: `no drift; ${t.ruleArn ? 'ModifyRule' : 'ModifyListener'} with group stickiness on, every other field unchanged` };
+    await setActions(t, t.actions, service);
+    return `no drift; ${t.ruleArn ? 'ModifyRule' : 'ModifyListener'} with group stickiness on, every other field unchanged`;
   }
   throw new ApplyError(`applying ${plan.action} is not supported`);
+}
+
+async function setActions(t: { listenerArn?: string; ruleArn?: string }, actions: Actions, service: Service): Promise<void> {
+  const sdk = await import('@aws-sdk/client-elastic-load-balancing-v2');
+  const elb = await client(service);
+  if (t.ruleArn) await elb.send(new sdk.ModifyRuleCommand({ RuleArn: t.ruleArn, Actions: actions as never }));
+  else await elb.send(new sdk.ModifyListenerCommand({ ListenerArn: t.listenerArn!, DefaultActions: actions as never }));
+}
+
+
+/** Restores the collected attributes or actions of an applied ELB plan. */
+export async function rollbackElbv2(plan: Plan, service: Service): Promise<void> {
+  const sdk = await import('@aws-sdk/client-elastic-load-balancing-v2');
+  const elb = await client(service);
+  const t = plan.target as { targetGroupArn?: string; rollbackAttributes?: Attr[]; listenerArn?: string; ruleArn?: string; rollbackActions?: Actions };
+  if (t.targetGroupArn && t.rollbackAttributes) await elb.send(new sdk.ModifyTargetGroupAttributesCommand({ TargetGroupArn: t.targetGroupArn, Attributes: t.rollbackAttributes }));
+  else if (t.rollbackActions) await setActions(t, t.rollbackActions, service);
 }

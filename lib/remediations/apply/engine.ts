@@ -6,8 +6,8 @@ import type { Plan } from '../types.ts';
 import { applyConfigChange, prepareConfigChange, reload, restoreConfig, type ConfigChange } from './config-files.ts';
 import { ApplyError, DriftError, ValidationError } from './errors.ts';
 import { applyRuntime, sendRuntime } from './haproxy-runtime.ts';
-import { applyElbv2 } from './elbv2.ts';
-import { applyKubernetes } from './kubernetes.ts';
+import { applyElbv2, rollbackElbv2 } from './elbv2.ts';
+import { applyKubernetes, rollbackKubernetes } from './kubernetes.ts';
 
 /** How an apply ended. */
 export type ApplyStatus = 'verified' | 'rolled-back' | 'refused' | 'failed';
@@ -37,83 +37,133 @@ export interface ApplyOptions {
   onStep?: (step: string) => void;
 }
 
-type Undo = () => Promise<void>;
+/**
+ * What undoes an applied change, as data, so a rollback can run in another process than the
+ * apply (a later Step Functions task): the backups of edited files, the inverse Runtime API
+ * commands, or the plan whose rollback attributes, actions or patch restore the collected state.
+ */
+export type UndoRecord =
+  | { kind: 'config'; plan: Plan; files: { path: string; backup: string }[] }
+  | { kind: 'runtime'; address: string; commands: string[] }
+  | { kind: 'aws'; plan: Plan }
+  | { kind: 'kubernetes'; plan: Plan };
+
+/** The outcome of {@link applyChange}. */
+export type ChangeOutcome =
+  | { status: 'applied'; undo: UndoRecord; steps: string[] }
+  | { status: 'refused' | 'failed'; reason: string; steps: string[] };
+
+/**
+ * The apply step alone: refuses advice and drift, validates, changes the live system. No
+ * verification: {@link verifyChange} and {@link rollbackChange} are separate steps.
+ */
+export async function applyChange(plan: Plan, service: Service, evidence: RawBundle, now: Date, onStep?: (s: string) => void): Promise<ChangeOutcome> {
+  const steps: string[] = [];
+  const step = (s: string) => {
+    steps.push(s);
+    onStep?.(s);
+  };
+  if (plan.advice) return { status: 'refused', reason: `${plan.id} is advice: ${plan.apply}`, steps };
+  const stamp = now.toISOString().replace(/[:.]/g, '-');
+  try {
+    return { status: 'applied', undo: await execute(plan, service, evidence, stamp, step), steps };
+  } catch (e) {
+    if (e instanceof DriftError) return { status: 'refused', reason: `drift: ${e.message}`, steps };
+    if (e instanceof ValidationError) return { status: 'refused', reason: `${e.message}; nothing was written`, steps };
+    if (e instanceof ApplyError) return { status: 'failed', reason: e.message, steps };
+    throw e;
+  }
+}
+
+/** The verification step: the findings the plan fixes must be absent from a fresh analysis. */
+export function verifyChange(fixes: string[], after: Report): { verified: boolean; remaining: string[] } {
+  const remaining = fixes.filter((id) => after.findings.some((f) => f.id === id));
+  return { verified: remaining.length === 0, remaining };
+}
+
+/** The rollback step: restores what {@link applyChange} changed, from its undo record. */
+export async function rollbackChange(undo: UndoRecord, service: Service): Promise<void> {
+  switch (undo.kind) {
+    case 'config':
+      await restoreConfig({ layer: undo.plan.layer as 'haproxy' | 'nginx', instance: String(undo.plan.target.instance), files: undo.files });
+      await reload(undo.plan, service);
+      return;
+    case 'runtime':
+      await sendRuntime(undo.address, undo.commands);
+      return;
+    case 'aws':
+      await rollbackElbv2(undo.plan, service);
+      return;
+    case 'kubernetes':
+      await rollbackKubernetes(undo.plan, service);
+      return;
+  }
+}
+
+/** The findings a plan fixes in a report (by finding id). */
+export function fixesOf(report: Report, planId: string): string[] {
+  return report.findings.filter((f) => f.remediation === planId).map((f) => f.id);
+}
 
 /**
  * Applies one plan to the live system, the safe way: finds the plan in the evidence's own
  * analysis, refuses advice and drift (the live state must still be the plan's `before`),
- * validates before writing (`haproxy -c`, `nginx -t` on a copy), writes atomically with a
- * backup, reloads gracefully (never a restart), then verifies by collecting and analyzing again:
- * every finding the plan fixes must be gone, or the change is rolled back by itself.
+ * validates before writing (`haproxy -c`, `nginx -t` on a copy, a Kubernetes dry run), writes
+ * atomically with a backup, reloads gracefully (never a restart), then verifies by collecting
+ * and analyzing again: every finding the plan fixes must be gone, or the change is rolled back
+ * by itself.
  */
 export async function applyPlan(o: ApplyOptions): Promise<ApplyResult> {
-  const steps: string[] = [];
+  const ev = parseBundle(o.evidence);
+  const before = analyze(ev);
+  const plan = before.remediations.find((p) => p.id === o.planId);
+  if (!plan) return { planId: o.planId, status: 'refused', reason: `no plan ${o.planId} in this evidence (plans: ${before.remediations.map((p) => p.id).join(', ') || 'none'})`, steps: [], remaining: [] };
+  const outcome = await applyChange(plan, ev.service, o.evidence, o.now?.() ?? new Date(), o.onStep);
+  const steps = outcome.steps;
   const step = (s: string) => {
     steps.push(s);
     o.onStep?.(s);
   };
-  const ev = parseBundle(o.evidence);
-  const before = analyze(ev);
-  const plan = before.remediations.find((p) => p.id === o.planId);
-  const result = (status: ApplyStatus, reason?: string, extra: Partial<ApplyResult> = {}): ApplyResult => ({
-    planId: o.planId, status, ...(reason ? { reason } : {}), steps, remaining: [], ...extra,
-  });
-  if (!plan) return result('refused', `no plan ${o.planId} in this evidence (plans: ${before.remediations.map((p) => p.id).join(', ') || 'none'})`);
-  if (plan.advice) return result('refused', `${plan.id} is advice: ${plan.apply}`);
-  const fixes = before.findings.filter((f) => f.remediation === plan.id).map((f) => f.id);
-  const stamp = (o.now?.() ?? new Date()).toISOString().replace(/[:.]/g, '-');
-  let undo: Undo;
-  try {
-    undo = await execute(plan, ev.service, o.evidence, stamp, step);
-  } catch (e) {
-    if (e instanceof DriftError) return result('refused', `drift: ${e.message}`);
-    if (e instanceof ValidationError) return result('refused', `${e.message}; nothing was written`);
-    if (e instanceof ApplyError) return result('failed', e.message);
-    throw e;
-  }
+  if (outcome.status !== 'applied') return { planId: o.planId, status: outcome.status, reason: outcome.reason, steps, remaining: [] };
+  const fixes = fixesOf(before, plan.id);
   const verify: Verifier = o.verify ?? (async (service) => analyze(parseBundle(await collect(service, { trigger: 'verify', ...o.collect }))));
   const after = await verify(ev.service);
-  const remaining = fixes.filter((id) => after.findings.some((f) => f.id === id));
-  if (remaining.length === 0) {
+  const { verified, remaining } = verifyChange(fixes, after);
+  if (verified) {
     step(`verified: ${fixes.join(', ')} gone`);
-    return result('verified', undefined, { after });
+    return { planId: o.planId, status: 'verified', steps, remaining: [], after };
   }
   step(`verification failed: ${remaining.join(', ')} still present`);
   try {
-    await undo();
+    await rollbackChange(outcome.undo, ev.service);
     step('rolled back to the state before the change');
   } catch (e) {
-    return result('failed', `verification failed and the rollback failed too: ${(e as Error).message}`, { remaining, after });
+    return { planId: o.planId, status: 'failed', reason: `verification failed and the rollback failed too: ${(e as Error).message}`, steps, remaining, after };
   }
-  return result('rolled-back', `verification failed: ${remaining.join(', ')} still present`, { remaining, after });
+  return { planId: o.planId, status: 'rolled-back', reason: `verification failed: ${remaining.join(', ')} still present`, steps, remaining, after };
 }
 
-async function execute(plan: Plan, service: Service, evidence: RawBundle, stamp: string, step: (s: string) => void): Promise<Undo> {
+async function execute(plan: Plan, service: Service, evidence: RawBundle, stamp: string, step: (s: string) => void): Promise<UndoRecord> {
   const t = plan.target;
   if ((plan.layer === 'haproxy' || plan.layer === 'nginx') && Array.isArray(t.edits)) {
     const changes = await prepareConfigChange(plan, service, evidence);
     step(`no drift: ${changes.map((c) => c.path).join(', ')} unchanged since collection`);
     const done: ConfigChange = await applyConfigChange(plan, service, changes, stamp);
     step(`validated and written (backup ${done.files.map((f) => f.backup).join(', ')}), ${plan.layer} reloaded`);
-    return async () => {
-      await restoreConfig(done);
-      await reload(plan, service);
-    };
+    return { kind: 'config', plan, files: done.files };
   }
   if (plan.layer === 'haproxy' && Array.isArray(t.runtime)) {
     const { address, rollback } = await applyRuntime(plan, service);
     step(`no drift; Runtime API: ${(t.runtime as string[]).join('; ')}`);
-    return () => sendRuntime(address, rollback);
+    return { kind: 'runtime', address, commands: rollback };
   }
   if (plan.layer === 'kubernetes') {
-    const { undo, step: done } = await applyKubernetes(plan, service);
-    step(done);
-    return undo;
+    step(await applyKubernetes(plan, service));
+    return { kind: 'kubernetes', plan };
   }
   if (plan.layer === 'aws') {
-    const { undo, step: done } = await applyElbv2(plan, service);
-    step(done);
-    return undo;
+    step(await applyElbv2(plan, service));
+    return { kind: 'aws', plan };
   }
   throw new ApplyError(`applying ${plan.action} is not supported yet`);
 }

@@ -84,10 +84,10 @@ const explain = (e: unknown) => `${statusOf(e) ?? ''} ${messageOf(e)}`.trim();
  * Applies a Kubernetes patch plan: reads the object and refuses if the fields it changes are no
  * longer as collected, sends the patch as a server-side dry run first (nothing is stored when
  * the API server or an admission webhook rejects it), then for real with the live
- * resourceVersion as a precondition (a concurrent change is a 409, reported as drift). Returns
- * the inverse patch as the undo.
+ * resourceVersion as a precondition (a concurrent change is a 409, reported as drift).
+ * {@link rollbackKubernetes} sends the inverse patch.
  */
-export async function applyKubernetes(plan: Plan, service: Service, clients?: KubeClients): Promise<{ undo: () => Promise<void>; step: string }> {
+export async function applyKubernetes(plan: Plan, service: Service, clients?: KubeClients): Promise<string> {
   if (!service.kubernetes) throw new ApplyError('the service has no kubernetes section in its catalog entry');
   const c = clients ?? kubeClients(service.kubernetes);
   const t = targetOf(plan);
@@ -113,10 +113,14 @@ export async function applyKubernetes(plan: Plan, service: Service, clients?: Ku
     if (statusOf(e) === 409) throw new DriftError(`${t.kind} ${t.namespace}/${t.name} changed while applying: ${messageOf(e)}`);
     throw new ApplyError(`patch failed: ${explain(e)}`, { cause: e });
   }
-  return {
-    undo: () => send(c, t, t.rollbackPatch, false),
-    step: `no drift; dry run accepted; ${t.patchType}-patched ${t.kind} ${t.namespace}/${t.name}`,
-  };
+  return `no drift; dry run accepted; ${t.patchType}-patched ${t.kind} ${t.namespace}/${t.name}`;
+}
+
+/** Sends the inverse patch of an applied plan. */
+export async function rollbackKubernetes(plan: Plan, service: Service, clients?: KubeClients): Promise<void> {
+  if (!service.kubernetes) throw new ApplyError('the service has no kubernetes section in its catalog entry');
+  const t = targetOf(plan);
+  await send(clients ?? kubeClients(service.kubernetes), t, t.rollbackPatch, false);
 }
 
 /**

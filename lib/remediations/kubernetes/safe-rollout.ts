@@ -5,7 +5,8 @@ import { patchPlan } from './patch.ts';
 /**
  * Makes rollouts drain before they kill: `maxUnavailable: 0` (Deployments), a `preStop` sleep
  * on every container so endpoints are removed before SIGTERM, and a grace period longer than
- * the sleep. A strategic-merge patch, containers matched by name.
+ * the sleep. A strategic-merge patch, containers matched by name. High risk: changing the pod
+ * template rolls every pod once, so it needs a second person's approval.
  */
 export function safeRollout(key: string, wl: KubeObject, drainSeconds = 30): Plan {
   const grace = drainSeconds + 30;
@@ -31,8 +32,8 @@ export function safeRollout(key: string, wl: KubeObject, drainSeconds = 30): Pla
     },
   };
   return patchPlan('kubernetes.safe-rollout', key, wl, {
-    title: `Drain ${wl.kind} ${wl.name} pods before they stop`,
-    risk: 'medium',
+    title: `Drain ${wl.kind} ${wl.name} pods before they stop (restarts every pod once)`,
+    risk: 'high',
     patchType: 'strategic',
     patch,
     rollback,
