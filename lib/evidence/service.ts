@@ -70,6 +70,8 @@ export const ServiceSchema = z.strictObject({
   websocketPaths: z.array(urlPath).default([]),
   sessionCookie: z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, 'must be a cookie name').optional(),
   approvers: z.array(z.string().regex(/^[UWS][A-Z0-9]+$/, 'must be a Slack user (U…/W…) or user-group (S…) id')).optional(),
+  /** The Slack channel alarm-triggered triages are posted to. */
+  slackChannel: z.string().regex(/^[CGD][A-Z0-9]+$/, 'must be a Slack channel id').optional(),
   aws: AwsLocationSchema.optional(),
   kubernetes: KubernetesLocationSchema.optional(),
   haproxy: z.array(HaproxyLocationSchema).optional(),

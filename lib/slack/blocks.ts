@@ -27,7 +27,12 @@ function findingBlock(f: Finding): SectionBlock {
   };
 }
 
-function planBlocks(p: Plan): KnownBlock[] {
+/** How the bot shows each plan: the approval id its buttons carry, and its state once decided. */
+export interface PlanStates {
+  [planId: string]: { approvalId?: string; state?: string };
+}
+
+function planBlocks(p: Plan, states: PlanStates = {}): KnownBlock[] {
   const change = `\`\`\`- ${esc(p.change.before).split('\n').join('\n- ')}\n+ ${esc(p.change.after).split('\n').join('\n+ ')}\`\`\``;
   const section: SectionBlock = {
     type: 'section',
@@ -37,6 +42,9 @@ function planBlocks(p: Plan): KnownBlock[] {
   if (p.advice) {
     return [section, { type: 'context', elements: [{ type: 'mrkdwn', text: clip(`Apply by hand: ${esc(p.apply)}`, 3000) }] }];
   }
+  const st = states[p.id];
+  if (st?.state) return [section, { type: 'context', elements: [{ type: 'mrkdwn', text: clip(st.state, 3000) }] }];
+  const value = st?.approvalId ?? p.id;
   const actions: ActionsBlock = {
     type: 'actions',
     block_id: clip(`actions:${p.id}`, 255),
@@ -46,7 +54,7 @@ function planBlocks(p: Plan): KnownBlock[] {
         action_id: `approve:${p.action}`,
         text: { type: 'plain_text', text: 'Approve' },
         style: 'primary',
-        value: p.id,
+        value,
         confirm: {
           title: { type: 'plain_text', text: 'Apply this change?' },
           text: { type: 'mrkdwn', text: clip(`${esc(p.title)}\n\`\`\`${esc(p.change.after)}\`\`\`\nRollback: ${esc(p.rollback)}`, 300) },
@@ -54,7 +62,7 @@ function planBlocks(p: Plan): KnownBlock[] {
           deny: { type: 'plain_text', text: 'Cancel' },
         },
       },
-      { type: 'button', action_id: `reject:${p.action}`, text: { type: 'plain_text', text: 'Reject' }, value: p.id },
+      { type: 'button', action_id: `reject:${p.action}`, text: { type: 'plain_text', text: 'Reject' }, value },
     ],
   };
   return [section, actions];
@@ -70,10 +78,11 @@ export function headline(r: Report): string {
 /**
  * The report as the bot posts it: header with service and worst severity, what was checked,
  * a section per finding, then each plan with Approve (confirm dialog stating the exact change)
- * and Reject buttons whose value is only the plan id. Never more than 50 blocks: findings that
+ * and Reject buttons whose value is only a short id (the approval id the bot stored, or the
+ * plan id), or, once decided, who decided and what came of it. Never more than 50 blocks: findings that
  * do not fit are collapsed behind a Show evidence button.
  */
-export function renderBlocks(r: Report): SlackMessage {
+export function renderBlocks(r: Report, states: PlanStates = {}): SlackMessage {
   const worst = r.findings[0]?.severity;
   const head: KnownBlock[] = [
     { type: 'header', text: { type: 'plain_text', text: clip(`${worst ? `${EMOJI[worst]} ` : ':white_check_mark: '}${r.service}: ${headline(r)}`, 150), emoji: true } },
@@ -85,7 +94,7 @@ export function renderBlocks(r: Report): SlackMessage {
       }],
     },
   ];
-  const plans = r.remediations.flatMap(planBlocks);
+  const plans = r.remediations.flatMap((p) => planBlocks(p, states));
   const tailBudget = plans.length + (plans.length ? 1 : 0);
   let findingBudget = MAX_BLOCKS - head.length - tailBudget;
   let planBlocksKept = plans;
@@ -93,7 +102,7 @@ export function renderBlocks(r: Report): SlackMessage {
     planBlocksKept = [];
     let used = 0;
     for (const p of r.remediations) {
-      const b = planBlocks(p);
+      const b = planBlocks(p, states);
       if (used + b.length > MAX_BLOCKS - head.length - 1 - Math.min(r.findings.length, 5) - 2) break;
       planBlocksKept.push(...b);
       used += b.length;

@@ -1,0 +1,33 @@
+import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import { App, AwsLambdaReceiver, LogLevel } from '@slack/bolt';
+import { secret } from '../lib/runtime-env.ts';
+import { register as registerActions } from '../lib/slack/listeners/actions.ts';
+import { register as registerCommands } from '../lib/slack/listeners/commands.ts';
+
+type Handler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
+let built: Promise<Handler> | undefined;
+
+async function build(): Promise<Handler> {
+  const receiver = new AwsLambdaReceiver({ signingSecret: await secret('SLACK_SIGNING_SECRET', 'SLACK_SIGNING_SECRET_PARAMETER'), logLevel: LogLevel.WARN });
+  const app = new App({
+    token: await secret('SLACK_BOT_TOKEN', 'SLACK_BOT_TOKEN_PARAMETER'),
+    receiver,
+    processBeforeResponse: true,
+    tokenVerificationEnabled: false,
+    clientOptions: { ...(process.env.SLACK_API_URL ? { slackApiUrl: process.env.SLACK_API_URL } : {}), retryConfig: { retries: 2 } },
+  });
+  registerCommands(app);
+  registerActions(app);
+  return (await receiver.start()) as unknown as Handler;
+}
+
+/**
+ * API Gateway → Bolt. Slack's own retries (X-Slack-Retry-Num) are answered 200 and dropped: the
+ * first delivery was processed, and processing it twice would start a second triage.
+ */
+export const handler: Handler = async (event, context) => {
+  const retry = Object.entries(event.headers ?? {}).find(([k]) => k.toLowerCase() === 'x-slack-retry-num');
+  if (retry) return { statusCode: 200, headers: { 'X-Slack-No-Retry': '1' }, body: '' };
+  built ??= build();
+  return (await built)(event, context);
+};

@@ -1,0 +1,39 @@
+import { WebClient } from '@slack/web-api';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { catalogPath, findService, loadCatalog, type Catalog } from './catalog/catalog.ts';
+import type { Runtime } from './runtime.ts';
+import { Store } from './store/store.ts';
+import { StepFunctionsEngine } from './workflow/engine.ts';
+
+/**
+ * Reads a secret from the environment when set, else from the SSM SecureString parameter the
+ * deployment names (read at run time, never resolved into a plain environment variable).
+ */
+export async function secret(envName: string, parameterEnv: string): Promise<string> {
+  const direct = process.env[envName];
+  if (direct) return direct;
+  const name = process.env[parameterEnv];
+  if (!name) throw new Error(`${envName} is not set and neither is ${parameterEnv} (the SSM parameter holding it)`);
+  const { SSMClient, GetParameterCommand } = await import('@aws-sdk/client-ssm');
+  const r = await new SSMClient({}).send(new GetParameterCommand({ Name: name, WithDecryption: true }));
+  if (!r.Parameter?.Value) throw new Error(`SSM parameter ${name} is empty`);
+  return r.Parameter.Value;
+}
+
+/** The AWS runtime: DynamoDB table, Step Functions, Slack over the Web API. */
+export async function runtimeFromEnv(): Promise<Runtime> {
+  const table = process.env.STICKY_TABLE ?? 'sticky';
+  const endpoint = process.env.STICKY_DYNAMODB_ENDPOINT;
+  const store = new Store(new DynamoDBClient(endpoint ? { endpoint, region: 'local', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } } : {}), table);
+  const arn = process.env.STICKY_STATE_MACHINE_ARN;
+  if (!arn) throw new Error('STICKY_STATE_MACHINE_ARN is not set');
+  const token = await secret('SLACK_BOT_TOKEN', 'SLACK_BOT_TOKEN_PARAMETER');
+  const slack = new WebClient(token, { ...(process.env.SLACK_API_URL ? { slackApiUrl: process.env.SLACK_API_URL } : {}) });
+  let cached: Promise<Catalog> | undefined;
+  const catalog = () => (cached ??= loadCatalog(catalogPath(undefined, process.env)));
+  return {
+    store, engine: new StepFunctionsEngine(arn), catalog, service: async (n) => findService(await catalog(), n),
+    slack: slack as unknown as Runtime['slack'], now: () => new Date(),
+    alarmChannel: process.env.STICKY_ALARM_CHANNEL, dedupeWindowMs: Number(process.env.STICKY_DEDUPE_MINUTES ?? 15) * 60_000,
+  };
+}
