@@ -29,7 +29,24 @@ function findingBlock(f: Finding): SectionBlock {
 
 /** How the bot shows each plan: the approval id its buttons carry, and its state once decided. */
 export interface PlanStates {
-  [planId: string]: { approvalId?: string; state?: string };
+  [planId: string]: { approvalId?: string; state?: string; rollback?: boolean };
+}
+
+/** Options of {@link renderBlocks}: plan states, and the triage the Show evidence button names. */
+export interface RenderOptions {
+  triageId?: string;
+  /** Requests per backend the live probe saw, drawn as a text chart. */
+  backends?: { label: string; counts: [string, number][] }[];
+}
+
+/** A text bar chart of requests per backend, one line each: `app1  ████████ 8`. */
+export function backendChart(rows: { label: string; counts: [string, number][] }[]): string {
+  const max = Math.max(1, ...rows.flatMap((r) => r.counts.map(([, n]) => n)));
+  const width = Math.max(...rows.flatMap((r) => r.counts.map(([b]) => b.length)), 4);
+  return rows
+    .filter((r) => r.counts.length > 0)
+    .map((r) => `${r.label}\n${r.counts.map(([b, n]) => `${b.padEnd(width)} ${'█'.repeat(Math.max(1, Math.round((n / max) * 20)))} ${n}`).join('\n')}`)
+    .join('\n');
 }
 
 function planBlocks(p: Plan, states: PlanStates = {}): KnownBlock[] {
@@ -43,7 +60,17 @@ function planBlocks(p: Plan, states: PlanStates = {}): KnownBlock[] {
     return [section, { type: 'context', elements: [{ type: 'mrkdwn', text: clip(`Apply by hand: ${esc(p.apply)}`, 3000) }] }];
   }
   const st = states[p.id];
-  if (st?.state) return [section, { type: 'context', elements: [{ type: 'mrkdwn', text: clip(st.state, 3000) }] }];
+  if (st?.state) {
+    const context: KnownBlock = { type: 'context', elements: [{ type: 'mrkdwn', text: clip(st.state, 3000) }] };
+    if (!st.rollback || !st.approvalId) return [section, context];
+    return [section, context, {
+      type: 'actions', block_id: clip(`rollback:${p.id}`, 255),
+      elements: [{
+        type: 'button', action_id: `rollback:${p.action}`, text: { type: 'plain_text', text: 'Roll back' }, style: 'danger', value: st.approvalId,
+        confirm: { title: { type: 'plain_text', text: 'Roll this change back?' }, text: { type: 'mrkdwn', text: clip(`Restores: ${esc(p.change.before)}`, 300) }, confirm: { type: 'plain_text', text: 'Roll back' }, deny: { type: 'plain_text', text: 'Cancel' } },
+      }],
+    }];
+  }
   const value = st?.approvalId ?? p.id;
   const actions: ActionsBlock = {
     type: 'actions',
@@ -82,7 +109,7 @@ export function headline(r: Report): string {
  * plan id), or, once decided, who decided and what came of it. Never more than 50 blocks: findings that
  * do not fit are collapsed behind a Show evidence button.
  */
-export function renderBlocks(r: Report, states: PlanStates = {}): SlackMessage {
+export function renderBlocks(r: Report, states: PlanStates = {}, opts: RenderOptions = {}): SlackMessage {
   const worst = r.findings[0]?.severity;
   const head: KnownBlock[] = [
     { type: 'header', text: { type: 'plain_text', text: clip(`${worst ? `${EMOJI[worst]} ` : ':white_check_mark: '}${r.service}: ${headline(r)}`, 150), emoji: true } },
@@ -94,6 +121,8 @@ export function renderBlocks(r: Report, states: PlanStates = {}): SlackMessage {
       }],
     },
   ];
+  const chart = opts.backends?.length ? backendChart(opts.backends) : '';
+  if (chart) head.push({ type: 'section', block_id: 'backends', text: { type: 'mrkdwn', text: clip(`*Requests per backend (live probe)*\n\`\`\`${esc(chart)}\`\`\``, SECTION_LIMIT) } });
   const plans = r.remediations.flatMap((p) => planBlocks(p, states));
   const tailBudget = plans.length + (plans.length ? 1 : 0);
   let findingBudget = MAX_BLOCKS - head.length - tailBudget;
@@ -117,7 +146,7 @@ export function renderBlocks(r: Report, states: PlanStates = {}): SlackMessage {
       type: 'section',
       block_id: 'overflow',
       text: { type: 'mrkdwn', text: `_${r.findings.length - shown.length} more finding(s) not shown._` },
-      accessory: { type: 'button', action_id: 'show_evidence', text: { type: 'plain_text', text: 'Show evidence' }, value: r.service },
+      accessory: { type: 'button', action_id: 'show_evidence', text: { type: 'plain_text', text: 'Show evidence' }, value: opts.triageId ?? r.service },
     });
   }
   const blocks = [...head, ...body, ...(planBlocksKept.length ? [{ type: 'divider' } as KnownBlock, ...planBlocksKept] : [])].slice(0, MAX_BLOCKS);

@@ -32,7 +32,7 @@ export interface Approval {
   planId: string;
   risk: 'low' | 'medium' | 'high';
   requester?: string;
-  status: 'pending' | 'approved' | 'rejected' | 'applying' | 'done';
+  status: 'pending' | 'approved' | 'rejected' | 'applying' | 'done' | 'rolled-back';
   taskToken?: string;
   decidedBy?: string;
   decidedAt?: number;
@@ -77,6 +77,16 @@ export class Store {
 
   async putTriage(t: Triage): Promise<void> {
     await this.db.send(new PutItemCommand({ TableName: this.table, Item: { pk: S(`TRIAGE#${t.id}`), sk: S('META'), body: S(JSON.stringify(t)) }, ConditionExpression: 'attribute_not_exists(pk)' }));
+    await this.db.send(new PutItemCommand({ TableName: this.table, Item: { pk: S('RECENT'), sk: S(`${String(t.createdAt).padStart(15, '0')}#${t.id}`), service: S(t.service), expiresAt: N(Math.floor(t.createdAt / 1000) + 86_400) } }));
+  }
+
+  /** Triages started since `since` (ms), newest first, for `/sticky status`. */
+  async recentTriages(since: number): Promise<Triage[]> {
+    const r = await this.db.send(new QueryCommand({
+      TableName: this.table, KeyConditionExpression: 'pk = :p AND sk >= :s', ExpressionAttributeValues: { ':p': S('RECENT'), ':s': S(String(since).padStart(15, '0')) }, ScanIndexForward: false, Limit: 20,
+    }));
+    const ids = (r.Items ?? []).map((i) => i.sk!.S!.split('#')[1]!);
+    return (await Promise.all(ids.map((id) => this.getTriage(id)))).filter((t): t is Triage => t !== undefined);
   }
 
   async getTriage(id: string): Promise<Triage | undefined> {

@@ -55,7 +55,11 @@ async function planStates(deps: StepDeps, triage: Triage): Promise<PlanStates> {
   const states: PlanStates = {};
   for (const [planId, approvalId] of Object.entries(triage.approvals ?? {})) {
     const a = await deps.store.getApproval(approvalId);
-    states[planId] = { approvalId, ...(a && a.status !== 'pending' ? { state: describe(a) } : {}) };
+    states[planId] = {
+      approvalId,
+      ...(a && a.status !== 'pending' ? { state: describe(a) } : {}),
+      ...(a?.status === 'done' && a.undo && a.outcome?.startsWith('verified') ? { rollback: true } : {}),
+    };
   }
   return states;
 }
@@ -64,15 +68,29 @@ function describe(a: Approval): string {
   const who = a.decidedBy ? `<@${a.decidedBy}>` : 'nobody';
   const when = a.decidedAt ? ` at ${new Date(a.decidedAt).toISOString().slice(11, 16)} UTC` : '';
   if (a.status === 'rejected') return `:no_entry_sign: rejected by ${who}${when}`;
+  if (a.status === 'rolled-back') return `:leftwards_arrow_with_hook: approved by ${who}${when}: ${a.outcome ?? 'rolled back'}`;
   if (a.status === 'approved') return `:hourglass_flowing_sand: approved by ${who}${when}; applying`;
   if (a.status === 'applying') return `:hourglass_flowing_sand: approved by ${who}${when}; ${a.outcome ?? 'applying'}`;
   return `${a.outcome?.startsWith('verified') ? ':white_check_mark:' : ':warning:'} approved by ${who}${when}: ${a.outcome ?? 'done'}`;
 }
 
+/** Requests per backend in each probe phase, for the report's chart. */
+function probeCounts(raw: RawBundle): { label: string; counts: [string, number][] }[] {
+  const text = raw.files.get('probe/exchanges.json');
+  if (!text) return [];
+  const exchanges = (JSON.parse(text) as { exchanges: { phase: string; response?: { backend?: string } }[] }).exchanges;
+  const count = (phase: string) => {
+    const m = new Map<string, number>();
+    for (const x of exchanges) if (x.phase === phase && x.response?.backend) m.set(x.response.backend, (m.get(x.response.backend) ?? 0) + 1);
+    return [...m].sort(([a], [b]) => a.localeCompare(b));
+  };
+  return [{ label: 'without a cookie jar', counts: count('no-jar') }, { label: 'with a cookie jar (must stay on one)', counts: count('jar') }];
+}
+
 /** Posts the report, or updates it in place when it was posted already. */
 async function publish(deps: StepDeps, triage: Triage): Promise<Triage> {
-  const { report } = await evidenceOf(deps, triage.id);
-  const message = renderBlocks(report, await planStates(deps, triage));
+  const { raw, report } = await evidenceOf(deps, triage.id);
+  const message = renderBlocks(report, await planStates(deps, triage), { triageId: triage.id, backends: probeCounts(raw) });
   if (triage.messageTs) {
     await deps.slack.chat.update({ channel: triage.channel, ts: triage.messageTs, text: message.text, blocks: message.blocks });
     return triage;
@@ -194,6 +212,36 @@ export const STEPS = {
 } as const;
 
 export type StepName = keyof typeof STEPS;
+
+/**
+ * Rolls back a verified change from the thread's Roll back button: the same approvers decide,
+ * the approval moves from done to rolled-back once (conditional write), the stored undo runs,
+ * and the message is updated.
+ */
+export async function rollbackFromSlack(deps: StepDeps, approvalId: string, user: string): Promise<{ ok: true } | { ok: false; reason: string }> {
+  const a = await deps.store.getApproval(approvalId);
+  if (!a?.undo) return { ok: false, reason: 'there is nothing to roll back for this fix' };
+  const { triage, service } = await triageOf(deps, a.triageId);
+  const moved = await deps.store.transition(a.id, 'done', 'rolled-back', deps.now().getTime());
+  if (typeof moved === 'string') return { ok: false, reason: 'this fix was already rolled back' };
+  let outcome = `rolled back by <@${user}>`;
+  try {
+    await rollbackChange(JSON.parse(a.undo) as UndoRecord, service);
+  } catch (e) {
+    outcome = `rollback by <@${user}> failed: ${(e as Error).message}`;
+  }
+  await deps.store.transition(a.id, 'rolled-back', 'rolled-back', deps.now().getTime(), { outcome });
+  await deps.store.audit(triage.id, { event: 'rolled-back-by-hand', approval: a.id, user, outcome }, deps.now().getTime());
+  await publish(deps, triage);
+  return { ok: true };
+}
+
+/** A short text of every finding with all its evidence, for Show evidence (ephemeral). */
+export async function evidenceText(deps: StepDeps, triageId: string): Promise<string> {
+  const { report } = await evidenceOf(deps, triageId);
+  if (report.findings.length === 0) return 'No finding.';
+  return report.findings.map((f) => `*${f.severity}* \`${f.cause}\` ${f.resource}: ${f.summary}\n${f.evidence.map((e) => `> ${e}`).join('\n')}`).join('\n').slice(0, 3900);
+}
 
 /** Runs one step by name (the step Lambda's and the local engine's single entry point). */
 export async function runStep(deps: StepDeps, input: { step: string } & Record<string, unknown>): Promise<unknown> {

@@ -126,6 +126,32 @@ describe('the Slack handler (API Gateway → Bolt)', () => {
     expect(slack.of('chat.postMessage')).toHaveLength(1);
   });
 
+  it('rolls a verified change back from the thread, shows evidence privately, and lists recent triages', async () => {
+    // Prepare
+    const { engine } = await labRuntime('haproxy-cookie-ttl');
+    const start = jest.spyOn(engine, 'start');
+    await slackHandler(signedEvent(slashBody('check lab-haproxy-cookie-ttl', 'U1'), SECRET) as never, ctx);
+    const button = await until('the report', approveButton);
+    await until('the execution to wait', () => engine.pending()[0]);
+    await slackHandler(signedEvent(clickBody(button.action_id, button.value, 'U2'), SECRET) as never, ctx);
+    await engine.settled(await start.mock.results[0]!.value as string);
+    const verified = slack.of('chat.update').pop()!.blocks;
+    const rollback = verified.find((b: { block_id?: string }) => b.block_id?.startsWith('rollback:')).elements[0];
+    const evidence = slack.of('chat.postMessage')[0]!.blocks;
+    // Act
+    await slackHandler(signedEvent(clickBody(rollback.action_id, rollback.value, 'U2'), SECRET) as never, ctx);
+    const triageId = (await store.getApproval(button.value))!.triageId;
+    await slackHandler(signedEvent(clickBody('show_evidence', triageId, 'U5'), SECRET) as never, ctx);
+    const status = await slackHandler(signedEvent(slashBody('status'), SECRET) as never, ctx);
+    // Assess
+    expect(rollback).toMatchObject({ action_id: 'rollback:haproxy.raise-cookie-lifetime', value: button.value, style: 'danger' });
+    expect(readFileSync(lab!.service.haproxy![0]!.config, 'utf8')).toContain('cookie SERVERID insert indirect nocache maxidle 10m');
+    expect(JSON.stringify(slack.of('chat.update').pop()!.blocks)).toContain(':leftwards_arrow_with_hook: approved by <@U2>');
+    expect(JSON.stringify(evidence)).toContain('Requests per backend (live probe)');
+    expect(slack.of('chat.postEphemeral').map((e) => [e.user, e.text.split('\n')[0]])).toEqual([['U5', '*critical* `affinity-ttl-short` edge1/backend app: cookie SERVERID expires after 10 min idle; sessions last 1 h']]);
+    expect(JSON.parse(status.body).text).toMatch(/^• `lab-haproxy-cookie-ttl` slash-command at \d\d:\d\d UTC/);
+  });
+
   it('refuses a click from someone who is not an approver, privately, and lets an approver reject', async () => {
     // Prepare
     const { engine } = await labRuntime('haproxy-cookie-ttl');

@@ -17,7 +17,10 @@ export function register(app: App): void {
     if (parsed.verb === 'services') {
       return ack({ response_type: 'ephemeral', text: catalog.services.map((s) => `• \`${s.name}\` ${s.hosts.join(', ')}`).join('\n') || 'no services in the catalog' });
     }
-    if (parsed.verb !== 'check') return ack({ response_type: 'ephemeral', text: 'Triages post their progress in their thread; `/sticky check <service>` starts one.' });
+    if (parsed.verb !== 'check') {
+      const recent = await rt.store.recentTriages(rt.now().getTime() - 3_600_000);
+      return ack({ response_type: 'ephemeral', text: recent.length ? recent.map((t) => `• \`${t.service}\` ${t.trigger} at ${new Date(t.createdAt).toISOString().slice(11, 16)} UTC`).join('\n') : 'No triage in the last hour.' });
+    }
     if (!catalog.services.some((s) => s.name === parsed.service)) {
       const close = closestNames(catalog, parsed.service);
       return ack({ response_type: 'ephemeral', text: `No service \`${parsed.service}\` in the catalog.${close.length ? ` Did you mean ${close.map((c) => `\`${c}\``).join(', ')}?` : ''}` });
