@@ -14,6 +14,7 @@ async function build(): Promise<Handler> {
     receiver,
     processBeforeResponse: true,
     tokenVerificationEnabled: false,
+    ...(process.env.SLACK_BOT_ID && process.env.SLACK_BOT_USER_ID ? { botId: process.env.SLACK_BOT_ID, botUserId: process.env.SLACK_BOT_USER_ID } : {}),
     clientOptions: { ...(process.env.SLACK_API_URL ? { slackApiUrl: process.env.SLACK_API_URL } : {}), retryConfig: { retries: 2 } },
   });
   registerCommands(app);
@@ -22,7 +23,8 @@ async function build(): Promise<Handler> {
 }
 
 /**
- * API Gateway → Bolt. Slack's own retries (X-Slack-Retry-Num) are answered 200 and dropped: the
+ * API Gateway → Bolt. With SLACK_BOT_ID and SLACK_BOT_USER_ID set, Bolt skips its `auth.test`
+ * round trip on a cold start. Slack's own retries (X-Slack-Retry-Num) are answered 200 and dropped: the
  * first delivery was processed, and processing it twice would start a second triage.
  */
 export const handler: Handler = async (event, context) => {

@@ -5,7 +5,7 @@ import { setRuntime } from '../lib/runtime.ts';
 import { register as registerActions } from '../lib/slack/listeners/actions.ts';
 import { register as registerCommands } from '../lib/slack/listeners/commands.ts';
 import { localStore } from '../lib/store/store.ts';
-import { LocalEngine } from '../lib/workflow/engine.ts';
+import { LocalEngine } from '../lib/workflow/engine-local.ts';
 
 /**
  * The bot on a real workspace without AWS: the same listeners over Socket Mode, the triage state

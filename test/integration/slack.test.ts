@@ -7,7 +7,7 @@ import { stringify } from 'yaml';
 import { findService, loadCatalog } from '../../lib/catalog/catalog.ts';
 import { setRuntime, type Runtime } from '../../lib/runtime.ts';
 import { localStore, type Store } from '../../lib/store/store.ts';
-import { LocalEngine } from '../../lib/workflow/engine.ts';
+import { LocalEngine } from '../../lib/workflow/engine-local.ts';
 import { handler as slackHandler } from '../../functions/slack.ts';
 import { handler as alarmHandler } from '../../functions/alarm.ts';
 import { startLab, type Lab } from '../../infra/lab/lab.ts';

@@ -158,3 +158,16 @@ describe('AWS remediations', () => {
     ]);
   });
 });
+
+describe('AWS permissions', () => {
+  it('the collector calls only the read operations its IAM policy grants', async () => {
+    // Prepare
+    const { ELBV2_READ, CLOUDWATCH_READ } = await import('../../lib/providers/aws/permissions.ts');
+    const model = modelFromBundle(join(FIXTURES, 'aws-weighted-no-group-stickiness'));
+    // Act
+    await check(model, { targetGroupArns: [TG] });
+    // Assess
+    expect(new Set(fake!.calls.map((c) => c.op)).size).toBe(8);
+    expect([...new Set(fake!.calls.map((c) => c.op))].filter((op) => !(ELBV2_READ as readonly string[]).includes(op) && !(CLOUDWATCH_READ as readonly string[]).includes(op))).toEqual([]);
+  });
+});

@@ -1,5 +1,6 @@
 import type { TargetGroupView } from '../../checks/support/aws.ts';
 import { plan, type Plan, type Risk } from '../types.ts';
+import { ELBV2_WRITE } from './permissions.ts';
 
 /**
  * A plan that sets target group attributes with ModifyTargetGroupAttributes. `before` is read
@@ -18,7 +19,7 @@ export function attributesPlan(action: string, v: TargetGroupView, title: string
     change: { before: before.map((x) => `${x.Key}=${x.Value}`).join('\n'), after: after.map((x) => `${x.Key}=${x.Value}`).join('\n') },
     apply: `aws elbv2 modify-target-group-attributes --target-group-arn ${v.tg.TargetGroupArn} --attributes ${args(after)}`,
     rollback: `aws elbv2 modify-target-group-attributes --target-group-arn ${v.tg.TargetGroupArn} --attributes ${args(before)}`,
-    permissions: ['elasticloadbalancing:ModifyTargetGroupAttributes', 'elasticloadbalancing:DescribeTargetGroupAttributes'],
+    permissions: [ELBV2_WRITE.attributes, 'elasticloadbalancing:DescribeTargetGroupAttributes'],
     ...(v.tg.TargetGroupArn.startsWith('(') ? { advice: true } : {}),
     target: { targetGroupArn: v.tg.TargetGroupArn, attributes: after, rollbackAttributes: before },
   });

@@ -1,6 +1,7 @@
 import type { Action } from '../../evidence/aws.ts';
 import { plan, type Plan } from '../types.ts';
 import { cookieDuration } from './enable-stickiness.ts';
+import { ELBV2_WRITE } from './permissions.ts';
 
 /**
  * Turns on target-group stickiness of a weighted forward action with ModifyListener (default
@@ -24,7 +25,7 @@ export function enableGroupStickiness(key: string, where: { listenerArn?: string
     change: { before: fwd(actions), after: fwd(after) },
     apply: `aws elbv2 ${api} ${arn} ${flag} '<the same actions with group stickiness on>'`,
     rollback: `aws elbv2 ${api} ${arn} ${flag} '<the actions as collected>'`,
-    permissions: [where.ruleArn ? 'elasticloadbalancing:ModifyRule' : 'elasticloadbalancing:ModifyListener'],
+    permissions: [where.ruleArn ? ELBV2_WRITE.rule : ELBV2_WRITE.listener],
     target: { ...where, actions: after, rollbackActions: actions },
   });
 }

@@ -2,7 +2,7 @@ import type { App, BlockButtonAction } from '@slack/bolt';
 import { z } from 'zod';
 import { getRuntime } from '../../runtime.ts';
 import { decide, mayDecide, type GroupMembers } from '../../workflow/approvals.ts';
-import { evidenceText, rollbackFromSlack, type StepDeps } from '../../workflow/steps.ts';
+import type { StepDeps } from '../../workflow/steps.ts';
 import type { Runtime } from '../../runtime.ts';
 
 const members = (rt: Runtime): GroupMembers => async (g) => (await rt.slack.usergroups.users.list({ usergroup: g })).users ?? [];
@@ -44,13 +44,14 @@ export function register(app: App): void {
     const approval = await rt.store.getApproval(click.data.actions[0]!.value);
     const triage = approval && (await rt.store.getTriage(approval.triageId));
     const policy = approval && triage ? await mayDecide(click.data.user.id, { ...approval, risk: 'low' }, await rt.service(triage.service), members(rt)) : { ok: false as const, reason: 'this button belongs to a triage Sticky no longer knows' };
-    const result = policy.ok ? await rollbackFromSlack(stepDeps(rt), click.data.actions[0]!.value, click.data.user.id) : policy;
+    const result = policy.ok ? await (await import('../../workflow/steps.ts')).rollbackFromSlack(stepDeps(rt), click.data.actions[0]!.value, click.data.user.id) : policy;
     if (!result.ok && click.data.channel) await client.chat.postEphemeral({ channel: click.data.channel.id, user: click.data.user.id, text: `Not rolled back: ${result.reason}.` });
   });
   app.action<BlockButtonAction>('show_evidence', async ({ ack, body, client }) => {
     await ack();
     const id = (body.actions[0] as { value?: string } | undefined)?.value;
     if (!id || !/^t[A-Za-z0-9_-]{6,40}$/.test(id) || !body.channel) return;
+    const { evidenceText } = await import('../../workflow/steps.ts');
     await client.chat.postEphemeral({ channel: body.channel.id, user: body.user.id, text: await evidenceText(stepDeps(await getRuntime()), id) });
   });
 }

@@ -9,10 +9,10 @@ import { parseSlashCommand, SLASH_HELP } from '../command.ts';
  */
 export function register(app: App): void {
   app.command('/sticky', async ({ command, ack }) => {
-    const rt = await getRuntime();
     const parsed = parseSlashCommand(command.text ?? '');
     if ('error' in parsed) return ack({ response_type: 'ephemeral', text: parsed.error });
     if (parsed.verb === 'help') return ack({ response_type: 'ephemeral', text: SLASH_HELP });
+    const rt = await getRuntime();
     const catalog = await rt.catalog();
     if (parsed.verb === 'services') {
       return ack({ response_type: 'ephemeral', text: catalog.services.map((s) => `• \`${s.name}\` ${s.hosts.join(', ')}`).join('\n') || 'no services in the catalog' });

@@ -1,0 +1,71 @@
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, rmSync, statSync, writeFileSync, readdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+import { iamStatements } from '../lib/deploy/iam.ts';
+import { loadDefinition } from '../lib/workflow/definition.ts';
+
+/** The runbook with its step Lambda as a CloudFormation reference (serverless-step-functions resolves it). */
+export function deployableDefinition(): unknown {
+  const marker = 'arn:aws:lambda:eu-west-1:000000000000:function:sticky-step';
+  const swap = (v: unknown): unknown =>
+    v === marker ? { 'Fn::GetAtt': ['StepLambdaFunction', 'Arn'] } : Array.isArray(v) ? v.map(swap) : v && typeof v === 'object' ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, swap(x)])) : v;
+  return swap(loadDefinition(marker));
+}
+
+/**
+ * Builds the deployable artifacts offline: one esbuild bundle per Lambda (ES modules with code
+ * splitting, so what a function loads lazily stays out of its cold start), the IAM statements
+ * derived from the code, then `osls package` for the CloudFormation template.
+ * `npm run package -- --no-sls` stops after the bundles.
+ */
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const out = join(root, '.build');
+export const FUNCTIONS = ['slack', 'alarm', 'step'] as const;
+
+/**
+ * Modules Bolt loads for receivers the Slack Lambda never constructs (Express, Socket Mode, OAuth
+ * installs): replaced by a stub so they stay out of the cold start.
+ */
+export const UNUSED_IN_LAMBDA = ['@slack/socket-mode', 'express', '@slack/oauth', 'jsonwebtoken'];
+
+/** Builds every function; `entryBytes` is what a cold start loads (the entry and its static imports). */
+export async function bundle(): Promise<Record<string, { entryBytes: number; totalBytes: number }>> {
+  rmSync(out, { recursive: true, force: true });
+  const sizes: Record<string, { entryBytes: number; totalBytes: number }> = {};
+  for (const fn of FUNCTIONS) {
+    const dir = join(out, fn);
+    const result = await build({
+      metafile: true,
+      entryPoints: { index: join(root, 'functions', `${fn}.ts`) },
+      outdir: dir, bundle: true, splitting: true, format: 'esm', platform: 'node', target: 'node24', minify: true, outExtension: { '.js': '.mjs' },
+      external: ['@aws-sdk/*'], logLevel: 'error', legalComments: 'none',
+      banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
+      loader: { '.yaml': 'text' },
+      ...(fn === 'slack' ? { alias: Object.fromEntries(UNUSED_IN_LAMBDA.map((m) => [m, join(root, 'scripts', 'stubs', 'unused.cjs')])) } : {}),
+    });
+    const files = readdirSync(dir);
+    const outputs = result.metafile.outputs;
+    const startup = new Set<string>();
+    const visit = (file: string) => {
+      if (startup.has(file)) return;
+      startup.add(file);
+      for (const i of outputs[file]?.imports ?? []) if (i.kind === 'import-statement' && outputs[i.path]) visit(i.path);
+    };
+    visit(Object.keys(outputs).find((f) => f.endsWith(`${fn}/index.mjs`))!);
+    sizes[fn] = { entryBytes: [...startup].reduce((n, f) => n + outputs[f]!.bytes, 0), totalBytes: files.reduce((n, f) => n + statSync(join(dir, f)).size, 0) };
+  }
+  mkdirSync(out, { recursive: true });
+  writeFileSync(join(out, 'iam.json'), JSON.stringify(iamStatements(), null, 2));
+  writeFileSync(join(out, 'definition.json'), JSON.stringify(deployableDefinition(), null, 2));
+  return sizes;
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const sizes = await bundle();
+  for (const [fn, s] of Object.entries(sizes)) console.log(`${fn.padEnd(6)} entry ${(s.entryBytes / 1024).toFixed(0)} KiB, with lazy chunks ${(s.totalBytes / 1024).toFixed(0)} KiB`);
+  if (!process.argv.includes('--no-sls')) {
+    execFileSync(join(root, 'node_modules', '.bin', 'osls'), ['package', '--stage', 'prod', '--region', 'eu-west-1'], { cwd: root, stdio: 'inherit', env: { ...process.env, SLS_TELEMETRY_DISABLED: '1', SLS_NOTIFICATIONS_MODE: 'off' } });
+  }
+}
