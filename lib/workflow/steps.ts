@@ -67,6 +67,7 @@ async function planStates(deps: StepDeps, triage: Triage): Promise<PlanStates> {
 function describe(a: Approval): string {
   const who = a.decidedBy ? `<@${a.decidedBy}>` : 'nobody';
   const when = a.decidedAt ? ` at ${new Date(a.decidedAt).toISOString().slice(11, 16)} UTC` : '';
+  if (!a.decidedBy && a.status === 'done') return `:hourglass: ${a.outcome ?? 'closed without a decision'}`;
   if (a.status === 'rejected') return `:no_entry_sign: rejected by ${who}${when}`;
   if (a.status === 'rolled-back') return `:leftwards_arrow_with_hook: approved by ${who}${when}: ${a.outcome ?? 'rolled back'}`;
   if (a.status === 'approved') return `:hourglass_flowing_sand: approved by ${who}${when}; applying`;

@@ -41,14 +41,14 @@ afterEach(async () => {
 });
 
 /** A runtime over the lab: its catalog with approvers, the local engine, the Slack double. */
-async function labRuntime(scenario: string, opts: { now?: () => Date; ttlMs?: number } = {}): Promise<{ rt: Runtime; engine: LocalEngine; service: string }> {
+async function labRuntime(scenario: string, opts: { now?: () => Date; ttlMs?: number; waitMs?: number } = {}): Promise<{ rt: Runtime; engine: LocalEngine; service: string }> {
   lab = await startLab(scenario);
   const file = join(dir, `${scenario}.yaml`);
   writeFileSync(file, stringify([{ ...lab.service, approvers: ['U2', 'SOPS'], slackChannel: 'C1' }]));
   const catalog = () => loadCatalog(file);
   const web = new WebClient('xoxb-test', { slackApiUrl: process.env.SLACK_API_URL!, retryConfig: { retries: 2, factor: 1, minTimeout: 10, maxTimeout: 20 } });
   const now = opts.now ?? (() => new Date());
-  const engine = new LocalEngine({ store, slack: web as never, catalog, now, ...(opts.ttlMs ? { approvalTtlMs: opts.ttlMs } : {}) }, { approvalTimeoutMs: 20_000 });
+  const engine = new LocalEngine({ store, slack: web as never, catalog, now, ...(opts.ttlMs ? { approvalTtlMs: opts.ttlMs } : {}) }, { approvalTimeoutMs: opts.waitMs ?? 20_000 });
   const rt: Runtime = { store, engine, catalog, service: async (n) => findService(await catalog(), n), slack: web as never, now, alarmChannel: 'C1', dedupeWindowMs: 15 * 60_000 };
   setRuntime(rt);
   return { rt, engine, service: lab.service.name };
@@ -186,6 +186,39 @@ describe('the Slack handler (API Gateway → Bolt)', () => {
     const trail = await store.auditTrail(triage);
     expect(trail.filter((a) => a.event === 'applied')).toHaveLength(1);
     expect(trail.filter((a) => a.event === 'refused').map((a) => a.reason)).toEqual(['this fix was already decided', 'this fix was already decided']);
+  });
+
+  it('needs a second person for a high-risk fix: the requester\'s own approval is refused', async () => {
+    // Prepare
+    const { engine } = await labRuntime('haproxy-cookie-ttl');
+    await slackHandler(signedEvent(slashBody('check lab-haproxy-cookie-ttl', 'U2'), SECRET) as never, ctx);
+    const button = await until('the report', approveButton);
+    await until('the execution to wait', () => engine.pending()[0]);
+    const approval = (await store.getApproval(button.value))!;
+    await store.db.send(new (await import('@aws-sdk/client-dynamodb')).PutItemCommand({
+      TableName: store.table,
+      Item: { pk: { S: `APPROVAL#${approval.id}` }, sk: { S: 'META' }, status: { S: 'pending' }, expiresAt: { N: String(approval.expiresAt) }, body: { S: JSON.stringify({ ...approval, risk: 'high' }) } },
+    }));
+    // Act
+    await slackHandler(signedEvent(clickBody(button.action_id, button.value, 'U2'), SECRET) as never, ctx);
+    // Assess
+    expect(slack.of('chat.postEphemeral').map((e) => e.text)).toEqual(['Not applied: this fix is high risk: someone other than the person who asked for the check must approve it.']);
+    expect((await store.getApproval(button.value))!.status).toBe('pending');
+    await engine.sendTaskFailure(engine.pending()[0]!, 'States.Timeout', 'test over');
+  });
+
+  it('closes a fix nobody decided on when the wait times out, and says so in the thread', async () => {
+    // Prepare
+    const { engine } = await labRuntime('haproxy-cookie-ttl', { waitMs: 400 });
+    const start = jest.spyOn(engine, 'start');
+    // Act
+    await slackHandler(signedEvent(slashBody('check lab-haproxy-cookie-ttl', 'U1'), SECRET) as never, ctx);
+    const button = await until('the report', approveButton);
+    const result = await engine.settled(await start.mock.results[0]!.value as string);
+    // Assess
+    expect(result).not.toBeInstanceOf(Error);
+    expect(await store.getApproval(button.value)).toMatchObject({ status: 'done', outcome: 'expired without a decision' });
+    expect(JSON.stringify(slack.of('chat.update').pop()!.blocks)).toContain(':hourglass: expired without a decision');
   });
 
   it('refuses an approval after it expired', async () => {
