@@ -25,6 +25,8 @@ export const ScenarioSchema = z.strictObject({
   nginx: z.array(z.string()).default([]),
   probe: z.string().optional(),
   runtime: z.record(z.string(), z.array(z.string())).default({}),
+  /** Extra listeners the templates name (`{{PORT:edge1-tls}}`). */
+  ports: z.array(z.string().regex(/^[a-z0-9-]+$/)).default([]),
 });
 export type Scenario = z.infer<typeof ScenarioSchema> & { name: string };
 
@@ -119,6 +121,7 @@ function render(template: string, name: string, run: string, ports: Record<strin
   return template
     .replaceAll('{{NAME}}', name)
     .replaceAll('{{RUN}}', run)
+    .replaceAll('{{CERTS}}', join(SCENARIOS_DIR, '..', 'certs'))
     .replace(/\{\{PORT:([a-z0-9-]+)\}\}/g, (_, k: string) => {
       const p = ports[k];
       if (p === undefined) throw new Error(`lab template names an unknown port "${k}"`);
@@ -159,7 +162,7 @@ async function startOnce(name: string, opts: { runDir?: string }): Promise<Lab> 
   const run = opts.runDir ?? (await mkdtemp(join(tmpdir(), `sticky-lab-${name}-`)));
   await mkdir(run, { recursive: true });
   const ports: Record<string, number> = {};
-  for (const k of [...scenario.backends, ...scenario.haproxy, ...scenario.nginx]) ports[k] = await freePort();
+  for (const k of [...scenario.backends, ...scenario.haproxy, ...scenario.nginx, ...scenario.ports]) ports[k] = await freePort();
   const servers: Server[] = [];
   const children: ChildProcess[] = [];
   const stop = async () => {

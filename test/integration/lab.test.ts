@@ -18,7 +18,7 @@ describe('live check against the lab', () => {
     expect(scenarios.filter((s) => s.expect.length === 0).map((s) => s.name)).toEqual(['haproxy-healthy', 'mixed-healthy', 'nginx-healthy']);
     expect([...new Set(scenarios.flatMap((s) => s.expect))].sort()).toEqual([
       'affinity-ttl-short', 'backend-removed', 'cookie-blocked', 'cookie-domain-mismatch', 'cookie-not-set', 'draining-missing',
-      'health-check-flapping', 'ip-affinity-unstable', 'no-shared-session-state', 'websocket-not-sticky',
+      'health-check-flapping', 'ip-affinity-unstable', 'no-shared-session-state', 'tls-termination-cookie', 'websocket-not-sticky',
     ]);
   });
 

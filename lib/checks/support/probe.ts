@@ -1,5 +1,5 @@
 import type { Evidence } from '../../evidence/bundle.ts';
-import { cookieOf } from '../../evidence/haproxy.ts';
+import { cookieOf, stickRules } from '../../evidence/haproxy.ts';
 import type { ProbeCookie, ProbeExchange } from '../../evidence/probe.ts';
 import type { Service } from '../../evidence/service.ts';
 import { advice } from '../../remediations/advice.ts';
@@ -13,7 +13,8 @@ import { eachUpstream } from './nginx.ts';
 
 /**
  * The cookie names that carry affinity for this service: the catalog's `probe.cookie`, the
- * app's `sessionCookie` when an NGINX upstream hashes on it, the names the collected configs declare (HAProxy `cookie`, ingress-nginx `session-cookie-name`,
+ * app's `sessionCookie` when an NGINX upstream hashes on it, the cookie a HAProxy stick-table
+ * keys on (`stick on req.cook(sid)`), the names the collected configs declare (HAProxy `cookie`, ingress-nginx `session-cookie-name`,
  * NGINX Plus `sticky cookie`, ALB `app_cookie`), and the balancers' well-known defaults.
  */
 export function affinityCookieNames(ev: Evidence, service: Service): string[] {
@@ -23,6 +24,10 @@ export function affinityCookieNames(ev: Evidence, service: Service): string[] {
   for (const { sb } of eachServed(ev, service)) {
     const c = cookieOf(sb.proxy);
     if (c) names.add(c.name);
+    for (const r of stickRules(sb.proxy)) {
+      const m = /^(?:req\.)?cook\(([^)]+)\)$/.exec(r.expr);
+      if (m) names.add(m[1]!);
+    }
   }
   for (const s of eachUpstream(ev, service)) if (s.upstream.sticky?.kind === 'cookie' && s.upstream.sticky.args[0]) names.add(s.upstream.sticky.args[0]);
   for (const o of ev.kubernetes) if (o.kind === 'Ingress' && annotation(o, 'affinity') === 'cookie') names.add(annotation(o, 'session-cookie-name') ?? 'INGRESSCOOKIE');
