@@ -1,5 +1,6 @@
 import { cite, lineOf } from '../../evidence/source.ts';
 import { advice } from '../../remediations/advice.ts';
+import { series, tgName } from '../support/metrics.ts';
 import { idPart, type Check, type CheckResult } from '../types.ts';
 
 /**
@@ -14,20 +15,19 @@ export const cloudwatchUnhealthyHosts: Check = {
   run: ({ ev }) => {
     const f = ev.aws.metrics;
     if (!f) return [];
-    return f.data.MetricDataResults.flatMap((r): CheckResult[] => {
-      const [metric, dim] = (r.Label ?? r.Id).split(/\s+/, 2);
-      if (metric !== 'UnHealthyHostCount') return [];
-      const bad = r.Values.map((v, i) => ({ v, t: r.Timestamps[i] ?? '?' })).filter((x) => x.v > 0);
+    return series(ev).filter((s) => s.metric === 'UnHealthyHostCount').flatMap((s): CheckResult[] => {
+      const bad = s.points.filter((p) => p.v > 0);
       if (bad.length === 0) return [];
       const peak = bad.reduce((a, b) => (b.v > a.v ? b : a));
-      const times = bad.map((b) => b.t).sort();
-      const tg = dim?.split('/')[1] ?? dim ?? r.Id;
-      const line = lineOf(f.text, `"${r.Id}"`);
+      const first = bad[0]!.t;
+      const last = bad[bad.length - 1]!.t;
+      const tg = s.dimension ? tgName(s.dimension) : s.raw.Id;
+      const line = lineOf(f.text, `"${s.raw.Id}"`);
       return [{
         key: idPart(tg), resource: `target group ${tg}`, severity: 'warning',
-        summary: `unhealthy targets in ${bad.length} period(s) between ${times[0]} and ${times[times.length - 1]} (peak ${peak.v} at ${peak.t})`,
-        evidence: [cite({ file: f.file, ...(line !== undefined ? { line } : {}) }, `${r.Label ?? r.Id}: max ${peak.v}`)],
-        plan: advice('cloudwatch.restore-targets', idPart(tg), `Find why targets of ${tg} left the pool`, `UnHealthyHostCount up to ${peak.v} between ${times[0]} and ${times[times.length - 1]}`, 'UnHealthyHostCount 0', 'correlate the periods with deploys, scale-in and health-check failures; drain before removing targets and make checks tolerate short slowdowns'),
+        summary: `unhealthy targets in ${bad.length} period(s) between ${first} and ${last} (peak ${peak.v} at ${peak.t})`,
+        evidence: [cite({ file: f.file, ...(line !== undefined ? { line } : {}) }, `${s.raw.Label ?? s.raw.Id}: max ${peak.v}`)],
+        plan: advice('cloudwatch.restore-targets', idPart(tg), `Find why targets of ${tg} left the pool`, `UnHealthyHostCount up to ${peak.v} between ${first} and ${last}`, 'UnHealthyHostCount 0', 'correlate the periods with deploys, scale-in and health-check failures; drain before removing targets and make checks tolerate short slowdowns'),
       }];
     });
   },
