@@ -44,6 +44,9 @@ export interface Approval {
 /** Why a decision was not recorded. */
 export type DecisionRefusal = 'unknown' | 'already-decided' | 'expired';
 
+/** Bytes of compressed evidence per item, under DynamoDB's 400 KB item limit. */
+const EVIDENCE_PART_BYTES = 300 * 1024;
+
 /** A short, unguessable id for approvals and triages. */
 export const newId = (prefix: string) => `${prefix}${randomBytes(9).toString('base64url')}`;
 
@@ -100,24 +103,40 @@ export class Store {
     return t;
   }
 
-  /** Stores evidence files of a triage, compressed, one item per file. */
+  /**
+   * Stores evidence files of a triage, compressed, in parts small enough for DynamoDB's 400 KB
+   * item limit (a large `nginx -T` of a fleet still fits).
+   */
   async putEvidence(triageId: string, files: Map<string, string>): Promise<void> {
     for (const [path, text] of files) {
-      await this.db.send(new PutItemCommand({ TableName: this.table, Item: { pk: S(`TRIAGE#${triageId}`), sk: S(`FILE#${path}`), gz: { B: gzipSync(text) } } }));
+      const gz = gzipSync(text);
+      const parts = Math.max(1, Math.ceil(gz.length / EVIDENCE_PART_BYTES));
+      for (let i = 0; i < parts; i++) {
+        await this.db.send(new PutItemCommand({
+          TableName: this.table,
+          Item: { pk: S(`TRIAGE#${triageId}`), sk: S(`FILE#${path}#${String(i).padStart(4, '0')}`), parts: N(parts), gz: { B: gz.subarray(i * EVIDENCE_PART_BYTES, (i + 1) * EVIDENCE_PART_BYTES) } },
+        }));
+      }
     }
   }
 
   async getEvidence(triageId: string): Promise<Map<string, string>> {
     const files = new Map<string, string>();
+    const chunks = new Map<string, Uint8Array[]>();
     let start: Item | undefined;
     do {
       const r = await this.db.send(new QueryCommand({
         TableName: this.table, KeyConditionExpression: 'pk = :pk AND begins_with(sk, :f)',
         ExpressionAttributeValues: { ':pk': S(`TRIAGE#${triageId}`), ':f': S('FILE#') }, ConsistentRead: true, ...(start ? { ExclusiveStartKey: start } : {}),
       }));
-      for (const i of r.Items ?? []) files.set(i.sk!.S!.slice(5), gunzipSync(i.gz!.B!).toString('utf8'));
+      for (const i of r.Items ?? []) {
+        const key = i.sk!.S!.slice(5);
+        const path = key.slice(0, key.lastIndexOf('#'));
+        chunks.set(path, [...(chunks.get(path) ?? []), i.gz!.B!]);
+      }
       start = r.LastEvaluatedKey;
     } while (start);
+    for (const [path, parts] of chunks) files.set(path, gunzipSync(Buffer.concat(parts)).toString('utf8'));
     return files;
   }
 

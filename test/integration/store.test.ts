@@ -40,13 +40,15 @@ describe('store on dynalite', () => {
 
   it('round-trips evidence files compressed, and keeps an audit trail in order', async () => {
     // Act
-    await store.putEvidence('t2', new Map([['service.yaml', 'name: x\n'], ['haproxy/e.cfg', 'x'.repeat(100_000)]]));
+    const random = Array.from({ length: 120_000 }, (_, i) => ((i * 2654435761) >>> 0).toString(36)).join(' ');
+    await store.putEvidence('t2', new Map([['service.yaml', 'name: x\n'], ['haproxy/e.cfg', 'x'.repeat(100_000)], ['nginx/big.conf', random]]));
     await store.audit('t2', { event: 'approved', by: 'U1' }, 5);
     await store.audit('t2', { event: 'applied' }, 6);
     // Assess
     const files = await store.getEvidence('t2');
-    expect([...files.keys()].sort()).toEqual(['haproxy/e.cfg', 'service.yaml']);
+    expect([...files.keys()].sort()).toEqual(['haproxy/e.cfg', 'nginx/big.conf', 'service.yaml']);
     expect(files.get('haproxy/e.cfg')).toHaveLength(100_000);
+    expect(files.get('nginx/big.conf')).toBe(random);
     expect((await store.auditTrail('t2')).map((a) => a.event)).toEqual(['approved', 'applied']);
   });
 });
