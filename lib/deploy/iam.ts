@@ -1,4 +1,5 @@
 import { COLLECT_IAM_ACTIONS } from '../providers/aws/permissions.ts';
+import { EKS_IAM_ACTIONS } from '../providers/kubernetes/eks.ts';
 import { REMEDIATE_IAM_ACTIONS } from '../remediations/elbv2/permissions.ts';
 
 /** An IAM policy statement (CloudFormation intrinsic functions allowed in Resource). */
@@ -37,7 +38,7 @@ export function iamStatements(): Record<'slack' | 'alarm' | 'step', Statement[]>
     step: [
       table,
       token,
-      { Sid: 'Collect', Effect: 'Allow', Action: [...COLLECT_IAM_ACTIONS], Resource: '*' },
+      { Sid: 'Collect', Effect: 'Allow', Action: [...COLLECT_IAM_ACTIONS, ...EKS_IAM_ACTIONS], Resource: '*' },
       { Sid: 'Remediate', Effect: 'Allow', Action: [...REMEDIATE_IAM_ACTIONS], Resource: '*', Condition: { Null: { [`aws:ResourceTag/${MANAGED_TAG}`]: 'false' } } },
     ],
   };

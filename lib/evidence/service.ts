@@ -24,6 +24,8 @@ export const KubernetesLocationSchema = z.strictObject({
   service: z.string().optional(),
   deployment: z.string().optional(),
   statefulSet: z.string().optional(),
+  /** Reach an EKS cluster with the role Sticky runs as (AWS Lambda has no kubeconfig). */
+  eks: z.strictObject({ cluster: z.string().min(1), region: z.string().min(1) }).optional(),
 });
 
 /** One HAProxy instance: config path, Runtime API address, the backend that serves the service. */

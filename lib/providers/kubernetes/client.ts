@@ -17,14 +17,20 @@ export interface KubeClients {
 
 /**
  * Builds the clients from the default kubeconfig (KUBECONFIG, ~/.kube/config) or the in-cluster
- * service account, switching to the catalog's context when it names one.
+ * service account, switching to the catalog's context when it names one; for an `eks:` entry,
+ * from the cluster's endpoint and a token of the role Sticky runs as.
  */
-export function kubeClients(loc: KubernetesLocation): KubeClients {
-  const kc = new k8s.KubeConfig();
-  kc.loadFromDefault();
-  if (loc.context) {
-    if (!kc.getContextObject(loc.context)) throw new ProviderError(`no context "${loc.context}" in the kubeconfig`);
-    kc.setCurrentContext(loc.context);
+export async function kubeClients(loc: KubernetesLocation): Promise<KubeClients> {
+  let kc: k8s.KubeConfig;
+  if (loc.eks) {
+    kc = await (await import('./eks.ts')).eksKubeConfig(loc.eks.cluster, loc.eks.region);
+  } else {
+    kc = new k8s.KubeConfig();
+    kc.loadFromDefault();
+    if (loc.context) {
+      if (!kc.getContextObject(loc.context)) throw new ProviderError(`no context "${loc.context}" in the kubeconfig`);
+      kc.setCurrentContext(loc.context);
+    }
   }
   return {
     core: kc.makeApiClient(k8s.CoreV1Api),

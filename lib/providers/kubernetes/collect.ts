@@ -26,7 +26,7 @@ const selector = (labels: Record<string, string> | undefined) => Object.entries(
  */
 export async function collectKubernetes(service: Service, clients?: KubeClients): Promise<{ files: Record<string, string>; notes: string[] }> {
   const loc = service.kubernetes!;
-  const c = clients ?? kubeClients(loc);
+  const c = clients ?? (await kubeClients(loc));
   const ns = loc.namespace;
   const notes: string[] = [];
   const must = async <T>(what: string, verb: string, fn: () => Promise<T>): Promise<T> => {

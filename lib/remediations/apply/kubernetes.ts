@@ -89,7 +89,7 @@ const explain = (e: unknown) => `${statusOf(e) ?? ''} ${messageOf(e)}`.trim();
  */
 export async function applyKubernetes(plan: Plan, service: Service, clients?: KubeClients): Promise<string> {
   if (!service.kubernetes) throw new ApplyError('the service has no kubernetes section in its catalog entry');
-  const c = clients ?? kubeClients(service.kubernetes);
+  const c = clients ?? (await kubeClients(service.kubernetes));
   const t = targetOf(plan);
   let live: Obj;
   try {
@@ -120,7 +120,7 @@ export async function applyKubernetes(plan: Plan, service: Service, clients?: Ku
 export async function rollbackKubernetes(plan: Plan, service: Service, clients?: KubeClients): Promise<void> {
   if (!service.kubernetes) throw new ApplyError('the service has no kubernetes section in its catalog entry');
   const t = targetOf(plan);
-  await send(clients ?? kubeClients(service.kubernetes), t, t.rollbackPatch, false);
+  await send(clients ?? (await kubeClients(service.kubernetes)), t, t.rollbackPatch, false);
 }
 
 /**
@@ -131,7 +131,7 @@ export async function rollbackKubernetes(plan: Plan, service: Service, clients?:
 export async function dryRunKubernetesPlans(report: Report, service: Service, clients?: KubeClients): Promise<void> {
   const plans = report.remediations.filter((p) => p.layer === 'kubernetes' && !p.advice && p.target.patch);
   if (plans.length === 0 || !service.kubernetes) return;
-  const c = clients ?? kubeClients(service.kubernetes);
+  const c = clients ?? (await kubeClients(service.kubernetes));
   for (const p of plans) {
     try {
       await send(c, targetOf(p), p.target.patch as Obj, true);
