@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it, jest } from '@jest/globals';
@@ -13,8 +13,8 @@ type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-exp
 let t: { Resources: Obj; Outputs: Obj };
 
 beforeAll(async () => {
-  const stale = !existsSync(templateFile) || statSync(templateFile).mtimeMs < statSync(join(root, 'serverless.yml')).mtimeMs;
-  if (stale) await promisify(execFile)(process.execPath, [join(root, 'scripts', 'package.ts')], { cwd: root, env: { ...process.env, SLS_TELEMETRY_DISABLED: '1' } });
+  // Always package anew: a template or bundle left from older code would test the wrong thing.
+  await promisify(execFile)(process.execPath, [join(root, 'scripts', 'package.ts')], { cwd: root, env: { ...process.env, SLS_TELEMETRY_DISABLED: '1' } });
   t = JSON.parse(readFileSync(templateFile, 'utf8'));
 });
 
