@@ -2,7 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import { exitCode } from '../../lib/checks/analyze.ts';
 import { CAUSES, type Cause } from '../../lib/checks/types.ts';
 import { ReportJsonSchema, toJson } from '../../lib/report/json.ts';
-import { analyzeFixture, fixtureNames } from '../support/bundles.ts';
+import { FIXTURES, analyzeFixture, fixtureNames } from '../support/bundles.ts';
 
 /** The exact set of causes each fixture bundle must produce (empty: healthy). */
 const EXPECTED: Record<string, Cause[]> = {
@@ -144,5 +144,23 @@ describe('plans', () => {
     const ids = new Set(report.remediations.map((p) => p.id));
     expect(report.findings.filter((f) => !f.remediation || !ids.has(f.remediation)).map((f) => f.id)).toEqual([]);
     expect(report.remediations.every((p) => report.findings.some((f) => f.remediation === p.id))).toBe(true);
+  });
+});
+
+describe('example incidents (npm start)', () => {
+  it.each([
+    ['blue-green-alb', ['group-stickiness-missing']],
+    ['cart-logouts-kubernetes', ['cookie-not-set']],
+    ['checkout-incident', ['affinity-ttl-short', 'draining-missing', 'rolling-deploy-termination']],
+    ['healthy-nginx', []],
+  ])('examples/%s shows %j', async (name, causes) => {
+    // Act
+    const { analyze } = await import('../../lib/checks/analyze.ts');
+    const { parseBundle } = await import('../../lib/evidence/bundle.ts');
+    const { readBundle } = await import('../../lib/evidence/read-bundle.ts');
+    const { join } = await import('node:path');
+    const report = analyze(parseBundle(await readBundle(join(FIXTURES, '..', '..', 'examples', name))));
+    // Assess
+    expect([...new Set(report.findings.map((f) => f.cause))].sort()).toEqual(causes);
   });
 });
