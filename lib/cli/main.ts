@@ -7,10 +7,9 @@ import { toJson } from '../report/json.ts';
 import { renderBlocks } from '../slack/blocks.ts';
 import { renderText, styleFor } from './render-text.ts';
 import { CatalogError, catalogPath, findService, layersOf, loadCatalog } from '../catalog/catalog.ts';
-import { collect, type Progress } from '../providers/collect.ts';
+import type { Progress } from '../providers/collect.ts';
 import { writeBundle } from '../evidence/write-bundle.ts';
 import type { Report } from '../checks/analyze.ts';
-import { applyPlan } from '../remediations/apply/engine.ts';
 
 /** Where the CLI writes; injectable so tests capture output without a child process. */
 export interface Io {
@@ -113,6 +112,7 @@ async function checkCommand(args: string[], io: Io): Promise<number> {
       }
     : undefined;
   if (progress) io.stderr.write(`checking ${service.name}: ${layersOf(service).join(', ')}\n`);
+  const { collect } = await import('../providers/collect.ts');
   const raw = await collect(service, { timeoutMs, trigger: 'cli', ...(progress ? { onProgress: progress } : {}) });
   if (values['save-evidence']) await writeBundle(values['save-evidence'], raw);
   const report = analyze(parseBundle(raw));
@@ -140,6 +140,7 @@ async function applyCommand(args: string[], io: Io): Promise<number> {
       return 1;
     }
   }
+  const { applyPlan } = await import('../remediations/apply/engine.ts');
   const result = await applyPlan({ evidence, planId: plan.id, onStep: (s) => io.stdout.write(`  ${s}\n`) });
   io.stdout.write(`${result.status}${result.reason ? `: ${result.reason}` : ''}\n`);
   return result.status === 'verified' ? 0 : 1;

@@ -1,6 +1,7 @@
 import type { Report } from '../../checks/analyze.ts';
 import type { Service } from '../../evidence/service.ts';
-import { kubeClients, messageOf, statusOf, wire, type KubeClients } from '../../providers/kubernetes/client.ts';
+import type { KubeClients } from '../../providers/kubernetes/client.ts';
+import { messageOf, statusOf } from '../../providers/kubernetes/errors.ts';
 import type { Plan } from '../types.ts';
 import { ApplyError, DriftError, ValidationError } from './errors.ts';
 
@@ -20,6 +21,11 @@ async function k8s() {
   return import('@kubernetes/client-node');
 }
 
+/** The client helpers, loaded only when a Kubernetes plan is dry-run or applied. */
+async function client() {
+  return import('../../providers/kubernetes/client.ts');
+}
+
 /** Reads the live object in its wire shape. */
 async function read(c: KubeClients, t: PatchTarget): Promise<Obj> {
   const args = { name: t.name, namespace: t.namespace };
@@ -28,7 +34,7 @@ async function read(c: KubeClients, t: PatchTarget): Promise<Obj> {
       : t.kind === 'Service' ? await c.core.readNamespacedService(args)
         : t.kind === 'Deployment' ? await c.apps.readNamespacedDeployment(args)
           : await c.apps.readNamespacedStatefulSet(args);
-  return wire(obj, API_VERSION[t.kind], t.kind);
+  return (await client()).wire(obj, API_VERSION[t.kind], t.kind);
 }
 
 /**
@@ -89,7 +95,7 @@ const explain = (e: unknown) => `${statusOf(e) ?? ''} ${messageOf(e)}`.trim();
  */
 export async function applyKubernetes(plan: Plan, service: Service, clients?: KubeClients): Promise<string> {
   if (!service.kubernetes) throw new ApplyError('the service has no kubernetes section in its catalog entry');
-  const c = clients ?? (await kubeClients(service.kubernetes));
+  const c = clients ?? (await (await client()).kubeClients(service.kubernetes));
   const t = targetOf(plan);
   let live: Obj;
   try {
@@ -120,7 +126,7 @@ export async function applyKubernetes(plan: Plan, service: Service, clients?: Ku
 export async function rollbackKubernetes(plan: Plan, service: Service, clients?: KubeClients): Promise<void> {
   if (!service.kubernetes) throw new ApplyError('the service has no kubernetes section in its catalog entry');
   const t = targetOf(plan);
-  await send(clients ?? (await kubeClients(service.kubernetes)), t, t.rollbackPatch, false);
+  await send(clients ?? (await (await client()).kubeClients(service.kubernetes)), t, t.rollbackPatch, false);
 }
 
 /**
@@ -131,7 +137,7 @@ export async function rollbackKubernetes(plan: Plan, service: Service, clients?:
 export async function dryRunKubernetesPlans(report: Report, service: Service, clients?: KubeClients): Promise<void> {
   const plans = report.remediations.filter((p) => p.layer === 'kubernetes' && !p.advice && p.target.patch);
   if (plans.length === 0 || !service.kubernetes) return;
-  const c = clients ?? (await kubeClients(service.kubernetes));
+  const c = clients ?? (await (await client()).kubeClients(service.kubernetes));
   for (const p of plans) {
     try {
       await send(c, targetOf(p), p.target.patch as Obj, true);
