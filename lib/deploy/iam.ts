@@ -1,5 +1,6 @@
 import { COLLECT_IAM_ACTIONS } from '../providers/aws/permissions.ts';
 import { EKS_IAM_ACTIONS } from '../providers/kubernetes/eks.ts';
+import { ALARM_IAM_ACTIONS } from '../workflow/alarm.ts';
 import { REMEDIATE_IAM_ACTIONS } from '../remediations/elbv2/permissions.ts';
 
 /** An IAM policy statement (CloudFormation intrinsic functions allowed in Resource). */
@@ -34,7 +35,7 @@ export function iamStatements(): Record<'slack' | 'alarm' | 'step', Statement[]>
       { Sid: 'Triage', Effect: 'Allow', Action: ['states:StartExecution'], Resource: MACHINE },
       { Sid: 'Decisions', Effect: 'Allow', Action: ['states:SendTaskSuccess', 'states:SendTaskFailure'], Resource: MACHINE },
     ],
-    alarm: [table, token, { Sid: 'Triage', Effect: 'Allow', Action: ['states:StartExecution'], Resource: MACHINE }],
+    alarm: [table, token, { Sid: 'Triage', Effect: 'Allow', Action: ['states:StartExecution'], Resource: MACHINE }, { Sid: 'ServiceTags', Effect: 'Allow', Action: [...ALARM_IAM_ACTIONS], Resource: '*' }],
     step: [
       table,
       token,

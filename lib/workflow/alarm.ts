@@ -12,6 +12,7 @@ export const SnsEventSchema = z.object({
 /** The CloudWatch alarm state-change message SNS delivers (Powertools has no schema for it). */
 export const AlarmMessageSchema = z.object({
   AlarmName: z.string(),
+  AlarmArn: z.string().optional(),
   NewStateValue: z.enum(['ALARM', 'OK', 'INSUFFICIENT_DATA']),
   OldStateValue: z.string().optional(),
   NewStateReason: z.string().optional(),
@@ -28,7 +29,7 @@ export type AlarmMessage = z.infer<typeof AlarmMessageSchema>;
 /**
  * The catalog service an alarm is about: its TargetGroup dimension (`targetgroup/name/id`) or
  * LoadBalancer dimension (`app/name/id`) against the ARNs in the catalog, else an alarm named
- * after the service (`<service>-...`).
+ * after the service (`<service>-...`). {@link serviceByTag} asks the resource's tags next.
  */
 export function serviceForAlarm(catalog: Catalog, alarm: AlarmMessage): Service | undefined {
   const dims = alarm.Trigger?.Dimensions ?? [];
@@ -51,6 +52,32 @@ async function threadOf(rt: Runtime, triageId: string) {
   return undefined;
 }
 
+/** The ELB operation the alarm function may call to find a service by its resource's tag. */
+export const ALARM_IAM_ACTIONS = ['elasticloadbalancing:DescribeTags'];
+
+/**
+ * The service named by the `sticky:service` tag of the target group (or load balancer) an alarm
+ * watches, when the catalog lists no ARN for it. The ARN is rebuilt from the alarm's own ARN
+ * (region and account) and the dimension.
+ */
+export async function serviceByTag(catalog: Catalog, alarm: AlarmMessage): Promise<Service | undefined> {
+  const parts = alarm.AlarmArn?.split(':');
+  const dims = alarm.Trigger?.Dimensions ?? [];
+  const tg = dims.find((d) => d.name === 'TargetGroup')?.value;
+  const lb = dims.find((d) => d.name === 'LoadBalancer')?.value;
+  if (!parts || parts.length < 5 || (!tg && !lb)) return undefined;
+  const [, partition, , region, account] = parts;
+  const arn = `arn:${partition}:elasticloadbalancing:${region}:${account}:${tg ?? `loadbalancer/${lb}`}`;
+  const { ElasticLoadBalancingV2Client, DescribeTagsCommand } = await import('@aws-sdk/client-elastic-load-balancing-v2');
+  try {
+    const r = await new ElasticLoadBalancingV2Client({ region: region! }).send(new DescribeTagsCommand({ ResourceArns: [arn] }));
+    const name = r.TagDescriptions?.[0]?.Tags?.find((t) => t.Key === 'sticky:service')?.Value;
+    return catalog.services.find((s) => s.name === name);
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * Handles one alarm state change: the first ALARM for a service in the dedupe window opens a
  * thread and starts a triage (one conditional write decides which alarm is first); later alarms
@@ -58,7 +85,7 @@ async function threadOf(rt: Runtime, triageId: string) {
  */
 export async function onAlarm(rt: Runtime, alarm: AlarmMessage): Promise<'started' | 'noted' | 'ignored'> {
   const catalog = await rt.catalog();
-  const service = serviceForAlarm(catalog, alarm);
+  const service = serviceForAlarm(catalog, alarm) ?? (await serviceByTag(catalog, alarm));
   if (!service) return 'ignored';
   const channel = service.slackChannel ?? rt.alarmChannel;
   if (!channel) return 'ignored';

@@ -109,6 +109,19 @@ describe('Kubernetes through the real client', () => {
     expect(patches()).toEqual([]);
   });
 
+  it('refuses when someone writes the object between its dry run and its patch (409)', async () => {
+    // Prepare
+    api.add(...objectsOf('k8s-cookie-max-age-short', 'ingress.yaml'));
+    const evidence = await collect(service);
+    api.afterDryRun = (key) => api.touch(key);
+    // Act
+    const result = await applyPlan({ evidence, planId: 'kubernetes.checkout.set-ingress-annotations' });
+    // Assess
+    expect(result.status).toBe('refused');
+    expect(result.reason).toMatch(/^drift: Ingress shop\/checkout changed while applying: Operation cannot be fulfilled on ingresses "checkout": the object has been modified/);
+    expect(api.get('Ingress', 'shop', 'checkout')!.metadata.annotations[`${ANN}session-cookie-max-age`]).toBe('900');
+  });
+
   it('does not apply what the dry run rejects', async () => {
     // Prepare
     api.add(...objectsOf('k8s-cookie-max-age-short', 'ingress.yaml'));

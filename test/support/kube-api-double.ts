@@ -67,6 +67,8 @@ export class KubeApiDouble {
   hang: string[] = [];
   /** Admission denials: object key → message, applied to patches (dry run included). */
   deny = new Map<string, string>();
+  /** Called after each dry run: lets a test change the object in between, as a controller would. */
+  afterDryRun: ((key: string) => void) | undefined;
   url = '';
 
   private key(plural: string, ns: string | undefined, name: string) {
@@ -86,6 +88,12 @@ export class KubeApiDouble {
 
   get(kind: string, ns: string, name: string): Obj | undefined {
     return this.objects.get(this.key(PLURAL[kind]!, ns, name));
+  }
+
+  /** Bumps an object's resourceVersion, as any write by someone else would. */
+  touch(key: string): void {
+    const o = this.objects.get(key);
+    if (o) o.metadata.resourceVersion = String(++this.rv);
   }
 
   /** Starts listening on 127.0.0.1 and writes a kubeconfig for it into `dir`; returns its path. */
@@ -169,7 +177,10 @@ export class KubeApiDouble {
     const next = (contentType === 'application/merge-patch+json' ? mergePatch(current, patch) : strategicPatch(current, patch)) as Obj;
     const problem = validate(next);
     if (problem) return this.status(res, 422, 'Invalid', `${r.kind} "${name}" is invalid: ${problem}`);
-    if (url.searchParams.get('dryRun') === 'All') return this.send(res, 200, next);
+    if (url.searchParams.get('dryRun') === 'All') {
+      this.afterDryRun?.(key);
+      return this.send(res, 200, next);
+    }
     next.metadata = { ...next.metadata, resourceVersion: String(++this.rv) };
     this.objects.set(key, next);
     return this.send(res, 200, next);
