@@ -1,9 +1,6 @@
 import { stringify } from 'yaml';
 import { LAYERS, type Layer, type RawBundle } from '../evidence/bundle.ts';
 import type { Service } from '../evidence/service.ts';
-import { collectHaproxy } from './haproxy/collect.ts';
-import { collectNginx } from './nginx/collect.ts';
-import { probeService } from './probe/probe.ts';
 import { withTimeout } from './errors.ts';
 import type { Clock } from './aws/calls.ts';
 
@@ -46,13 +43,22 @@ const collectAws: Collector = async (s, _t, opts) => {
   return { files, notes };
 };
 
-/** One collector per layer; AWS and Kubernetes load their SDKs only for services that have those sections. */
+/** One collector per layer, each loaded only when a service has that layer (the SDKs and HTTP clients stay out of every cold start). */
 const COLLECTORS: Partial<Record<Layer, Collector>> = {
   aws: collectAws,
   kubernetes: async (s) => (await import('./kubernetes/collect.ts')).collectKubernetes(s),
-  haproxy: async (s, t) => merge(await Promise.all((s.haproxy ?? []).map((h) => collectHaproxy(h, t)))),
-  nginx: async (s, t) => merge(await Promise.all((s.nginx ?? []).map((n) => collectNginx(n, t)))),
-  probe: async (s, t) => ({ files: { 'probe/exchanges.json': `${JSON.stringify(await probeService(s, t), null, 2)}\n` }, notes: [] }),
+  haproxy: async (s, t) => {
+    const { collectHaproxy } = await import('./haproxy/collect.ts');
+    return merge(await Promise.all((s.haproxy ?? []).map((h) => collectHaproxy(h, t))));
+  },
+  nginx: async (s, t) => {
+    const { collectNginx } = await import('./nginx/collect.ts');
+    return merge(await Promise.all((s.nginx ?? []).map((n) => collectNginx(n, t))));
+  },
+  probe: async (s, t) => {
+    const { probeService } = await import('./probe/probe.ts');
+    return { files: { 'probe/exchanges.json': `${JSON.stringify(await probeService(s, t), null, 2)}\n` }, notes: [] };
+  },
 };
 
 function merge(parts: { files: Record<string, string>; notes: string[] }[]) {
