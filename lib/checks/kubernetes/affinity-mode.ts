@@ -1,7 +1,7 @@
 import { get } from '../../evidence/kubernetes.ts';
 import { cite } from '../../evidence/source.ts';
 import { setIngressAnnotations } from '../../remediations/kubernetes/set-ingress-annotations.ts';
-import { annotation, annotationRef, find, ingressAffinity, ingressRoutes, workloadsOf } from '../support/kubernetes.ts';
+import { annotation, annotationRef, find, ingressAffinity, ingressRoutes, objectLabel, workloadsOf } from '../support/kubernetes.ts';
 import { idPart, type Check, type CheckResult } from '../types.ts';
 
 /**
@@ -26,7 +26,7 @@ export const kubernetesAffinityMode: Check = {
       if (!hpa) return [];
       const key = idPart(ing.name);
       return [{
-        key, resource: `Ingress ${ing.namespace ? `${ing.namespace}/` : ''}${ing.name}`, severity: 'warning',
+        key, resource: objectLabel(ing), severity: 'warning',
         summary: `Ingress ${ing.name} uses affinity-mode balanced in front of autoscaled ${String(get(hpa.raw, 'spec', 'scaleTargetRef', 'name'))}: every scale-up moves some sticky sessions to new pods`,
         evidence: [cite(annotationRef(ing, 'affinity-mode')), cite(hpa.ref(['spec', 'scaleTargetRef'], `HorizontalPodAutoscaler ${hpa.name}`))],
         plan: setIngressAnnotations(key, ing, { 'affinity-mode': 'persistent' }, `Keep sessions on their pods when ${ing.name}'s backend scales (affinity-mode persistent)`),

@@ -1,6 +1,6 @@
 import { cite } from '../../evidence/source.ts';
 import { setIngressAnnotations } from '../../remediations/kubernetes/set-ingress-annotations.ts';
-import { annotation, annotationRef, ingressAffinity, ingressRoutes } from '../support/kubernetes.ts';
+import { annotation, annotationRef, ingressAffinity, ingressRoutes, objectLabel } from '../support/kubernetes.ts';
 import { idPart, type Check, type CheckResult } from '../types.ts';
 
 /**
@@ -25,7 +25,7 @@ export const kubernetesCanary: Check = {
       const weight = annotation(c, 'canary-weight');
       const key = idPart(main.name);
       return [{
-        key, resource: `Ingress ${main.namespace ? `${main.namespace}/` : ''}${main.name}`, severity: 'critical',
+        key, resource: objectLabel(main), severity: 'critical',
         summary: `canary Ingress ${c.name}${weight ? ` (weight ${weight}%)` : ''} splits traffic with affinity-canary-behavior legacy: sticky clients are moved between canary and main by weight`,
         evidence: [cite(annotationRef(c, 'canary')), cite(annotationRef(main, 'affinity-canary-behavior').text?.includes('legacy') ? annotationRef(main, 'affinity-canary-behavior') : annotationRef(c, 'affinity-canary-behavior'))],
         plan: setIngressAnnotations(key, main, { 'affinity-canary-behavior': 'sticky' }, `Let canary routing of ${main.name} respect the affinity cookie`),

@@ -1,7 +1,7 @@
 import { get, list } from '../../evidence/kubernetes.ts';
 import { cite } from '../../evidence/source.ts';
 import { advice } from '../../remediations/advice.ts';
-import { servingServices } from '../support/kubernetes.ts';
+import { objectLabel, servingServices } from '../support/kubernetes.ts';
 import { idPart, type Check, type CheckResult } from '../types.ts';
 
 /**
@@ -25,7 +25,7 @@ export const kubernetesEndpoints: Check = {
         const svc = slice.raw.metadata.labels!['kubernetes.io/service-name']!;
         const total = list(slice.raw, 'endpoints').length;
         return [{
-          key: idPart(slice.name), resource: `Service ${slice.namespace ? `${slice.namespace}/` : ''}${svc}`, severity: 'warning',
+          key: idPart(slice.name), resource: objectLabel({ kind: 'Service', namespace: slice.namespace, name: svc }), severity: 'warning',
           summary: `${out.length} of ${total} endpoints are out of rotation: ${out.map((x) => `${x.pod} ${x.terminating ? 'terminating' : 'not ready'}`).join(', ')}; their sticky clients were moved`,
           evidence: out.map((x) => cite(slice.ref(['endpoints', x.i, 'conditions'], `${x.pod}: ready=${x.ready} terminating=${x.terminating}`))),
           plan: advice('kubernetes.restore-pods', idPart(slice.name), `Bring the pods behind ${svc} back`, out.map((x) => x.pod).join(', '), 'every endpoint ready', 'if a rollout is terminating them, let it finish with a drain (preStop) and maxUnavailable 0; if they are not ready, read their events and logs'),

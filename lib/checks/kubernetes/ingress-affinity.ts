@@ -1,7 +1,7 @@
 import { get } from '../../evidence/kubernetes.ts';
 import { setIngressAnnotations, stickyAnnotations } from '../../remediations/kubernetes/set-ingress-annotations.ts';
 import { commonPath } from '../support/cookies.ts';
-import { annotation, annotationRef, controllerConfigMap, find, ingressAffinity, ingressRoutes, routeFor, workloadsOf } from '../support/kubernetes.ts';
+import { annotation, annotationRef, controllerConfigMap, find, ingressAffinity, ingressRoutes, objectLabel, routeFor, workloadsOf } from '../support/kubernetes.ts';
 import { idPart, type Check, type CheckResult } from '../types.ts';
 
 /**
@@ -40,7 +40,7 @@ export const kubernetesIngressAffinity: Check = {
       const sticky = routes.find((r) => r.ingress !== ing && ingressAffinity(r.ingress) === 'cookie');
       const key = idPart(ing.name);
       return {
-        key, resource: `Ingress ${ing.namespace ? `${ing.namespace}/` : ''}${ing.name}`, severity: 'critical',
+        key, resource: objectLabel(ing), severity: 'critical',
         summary: `${paths.join(', ')} ${paths.length > 1 ? 'are' : 'is'} served by Ingress ${ing.name}, which has no affinity annotation, and its Service has sessionAffinity None${sticky ? ` (only the paths of Ingress ${sticky.ingress.name} stick)` : ''}`,
         evidence: [annotationRef(ing, 'affinity'), ...(sticky ? [annotationRef(sticky.ingress, 'affinity')] : [])].map((r) => `${r.file}${r.line ? `:${r.line}` : ''}: ${r.text}`),
         plan: setIngressAnnotations(

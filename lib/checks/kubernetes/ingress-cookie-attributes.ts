@@ -1,7 +1,7 @@
 import { cite } from '../../evidence/source.ts';
 import { setIngressAnnotations } from '../../remediations/kubernetes/set-ingress-annotations.ts';
 import { isLoopback } from '../support/cookies.ts';
-import { annotation, annotationRef, cookieIngresses } from '../support/kubernetes.ts';
+import { annotation, annotationRef, cookieIngresses, objectLabel } from '../support/kubernetes.ts';
 import { idPart, type Check, type CheckResult } from '../types.ts';
 
 /**
@@ -40,7 +40,7 @@ export const kubernetesIngressCookieAttributes: Check = {
         ? { 'session-cookie-samesite': 'None', 'session-cookie-secure': 'true' }
         : { 'session-cookie-samesite': 'Lax', 'session-cookie-secure': service.tls ? 'true' : null };
       return [{
-        key, resource: `Ingress ${ing.namespace ? `${ing.namespace}/` : ''}${ing.name}`, severity: 'critical',
+        key, resource: objectLabel(ing), severity: 'critical',
         summary: `affinity cookie of Ingress ${ing.name}: ${reasons.join('; ')}`,
         evidence: [...refs].map((a) => cite(annotationRef(ing, a))),
         plan: setIngressAnnotations(key, ing, wanted, `Fix the affinity cookie attributes of Ingress ${ing.name}`),

@@ -1,7 +1,7 @@
 import { cite } from '../../evidence/source.ts';
 import { setIngressAnnotations } from '../../remediations/kubernetes/set-ingress-annotations.ts';
 import { domainMatches } from '../support/cookies.ts';
-import { annotation, annotationRef, cookieIngresses } from '../support/kubernetes.ts';
+import { annotation, annotationRef, cookieIngresses, objectLabel } from '../support/kubernetes.ts';
 import { idPart, type Check, type CheckResult } from '../types.ts';
 
 /** `session-cookie-domain` that does not domain-match the hosts clients use. */
@@ -19,7 +19,7 @@ export const kubernetesIngressCookieDomain: Check = {
       if (orphan.length === 0) return [];
       const key = idPart(ing.name);
       return [{
-        key, resource: `Ingress ${ing.namespace ? `${ing.namespace}/` : ''}${ing.name}`, severity: orphan.length === service.hosts.length ? 'critical' : 'warning',
+        key, resource: objectLabel(ing), severity: orphan.length === service.hosts.length ? 'critical' : 'warning',
         summary: `affinity cookie of Ingress ${ing.name} has domain ${domain}, which browsers reject on ${orphan.join(', ')}`,
         evidence: [cite(annotationRef(ing, 'session-cookie-domain'))],
         plan: setIngressAnnotations(key, ing, { 'session-cookie-domain': null }, `Drop the foreign cookie domain of Ingress ${ing.name}`),

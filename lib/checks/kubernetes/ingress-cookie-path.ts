@@ -1,7 +1,7 @@
 import { cite } from '../../evidence/source.ts';
 import { setIngressAnnotations } from '../../remediations/kubernetes/set-ingress-annotations.ts';
 import { commonPath, pathMatches } from '../support/cookies.ts';
-import { annotation, annotationRef, ingressAffinity, ingressRoutes, routeFor } from '../support/kubernetes.ts';
+import { annotation, annotationRef, ingressAffinity, ingressRoutes, objectLabel, routeFor } from '../support/kubernetes.ts';
 import { idPart, type Check, type CheckResult } from '../types.ts';
 
 /**
@@ -51,7 +51,7 @@ export const kubernetesIngressCookiePath: Check = {
         if (!summary) continue;
         const key = idPart(ing.name);
         out.push({
-          key, resource: `Ingress ${ing.namespace ? `${ing.namespace}/` : ''}${ing.name}`, severity: 'critical', summary, evidence,
+          key, resource: objectLabel(ing), severity: 'critical', summary, evidence,
           plan: setIngressAnnotations(key, ing, { 'session-cookie-path': commonPath(must) }, `Set the affinity cookie path of Ingress ${ing.name} to ${commonPath(must)}`),
         });
       }

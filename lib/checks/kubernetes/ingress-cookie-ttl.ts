@@ -1,7 +1,7 @@
 import { humanSeconds } from '../../evidence/duration.ts';
 import { cite } from '../../evidence/source.ts';
 import { setIngressAnnotations } from '../../remediations/kubernetes/set-ingress-annotations.ts';
-import { annotation, annotationRef, cookieIngresses } from '../support/kubernetes.ts';
+import { annotation, annotationRef, cookieIngresses, objectLabel } from '../support/kubernetes.ts';
 import { idPart, type Check, type CheckResult } from '../types.ts';
 
 /**
@@ -24,7 +24,7 @@ export const kubernetesIngressCookieTtl: Check = {
       const key = idPart(ing.name);
       const want = String(service.sessionTimeoutSeconds * 2);
       return [{
-        key, resource: `Ingress ${ing.namespace ? `${ing.namespace}/` : ''}${ing.name}`, severity: 'critical',
+        key, resource: objectLabel(ing), severity: 'critical',
         summary: `affinity cookie of Ingress ${ing.name} expires after ${humanSeconds(Number(short[0]!.v))} (${short.map((s) => s.a).join(', ')}); sessions last ${humanSeconds(service.sessionTimeoutSeconds)}`,
         evidence: short.map((s) => cite(annotationRef(ing, s.a))),
         plan: setIngressAnnotations(key, ing, Object.fromEntries(short.map((s) => [s.a, want])), `Raise the affinity cookie lifetime of Ingress ${ing.name} to ${humanSeconds(Number(want))}`),

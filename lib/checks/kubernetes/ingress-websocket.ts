@@ -1,6 +1,6 @@
 import { cite } from '../../evidence/source.ts';
 import { setIngressAnnotations, stickyAnnotations } from '../../remediations/kubernetes/set-ingress-annotations.ts';
-import { annotation, annotationRef, ingressAffinity, ingressRoutes, routeFor } from '../support/kubernetes.ts';
+import { annotation, annotationRef, ingressAffinity, ingressRoutes, objectLabel, routeFor } from '../support/kubernetes.ts';
 import { idPart, type Check, type CheckResult } from '../types.ts';
 
 /**
@@ -26,7 +26,7 @@ export const kubernetesIngressWebsocket: Check = {
         const key = idPart(r.ingress.name);
         const name = annotation(page.ingress, 'session-cookie-name') ?? 'INGRESSCOOKIE';
         out.push({
-          key, resource: `Ingress ${r.ingress.namespace ? `${r.ingress.namespace}/` : ''}${r.ingress.name}`, severity: 'critical',
+          key, resource: objectLabel(r.ingress), severity: 'critical',
           summary: `WebSocket path ${ws} is served by Ingress ${r.ingress.name}, which ignores affinity cookie ${name} of Ingress ${page.ingress.name}`,
           evidence: [cite(r.ingress.ref(['spec', 'rules', r.index[0], 'http', 'paths', r.index[1], 'path'], `path: ${r.path}`)), cite(annotationRef(r.ingress, 'affinity')), cite(annotationRef(page.ingress, 'affinity'))],
           plan: setIngressAnnotations(key, r.ingress, { ...stickyAnnotations(service.sessionTimeoutSeconds, { path: '/', crossSite: service.crossSite, tls: service.tls }), 'session-cookie-name': name }, `Make Ingress ${r.ingress.name} honour cookie ${name}`),

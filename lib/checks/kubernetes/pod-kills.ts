@@ -2,7 +2,7 @@ import { get } from '../../evidence/kubernetes.ts';
 import { cite } from '../../evidence/source.ts';
 import { advice } from '../../remediations/advice.ts';
 import { safeRollout } from '../../remediations/kubernetes/safe-rollout.ts';
-import { servingWorkloads } from '../support/kubernetes.ts';
+import { objectLabel, servingWorkloads } from '../support/kubernetes.ts';
 import { idPart, type Check, type CheckResult } from '../types.ts';
 
 /** Whether the workload's rollouts already drain: no pod down before its replacement, and a preStop on every container. */
@@ -41,7 +41,7 @@ export const kubernetesPodKills: Check = {
       const count = events.reduce((n, e) => n + Number(get(e.raw, 'count') ?? 1), 0);
       const key = idPart(wl.name);
       return [{
-        key, resource: `${wl.kind} ${wl.namespace ? `${wl.namespace}/` : ''}${wl.name}`, severity: 'warning',
+        key, resource: objectLabel(wl), severity: 'warning',
         summary: `${count} pod kill(s) or scale-down(s) of ${wl.name} in the hour before the check; the sessions held by those pods were lost`,
         evidence: events.slice(0, 5).map((e) => cite(e.ref(['message'], `${String(get(e.raw, 'lastTimestamp') ?? '')} ${String(get(e.raw, 'reason'))} ${String(get(e.raw, 'involvedObject', 'name'))}: ${String(get(e.raw, 'message') ?? '')}`))),
         plan: drainsAlready(wl.raw)

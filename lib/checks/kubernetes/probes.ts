@@ -1,7 +1,7 @@
 import { get, list } from '../../evidence/kubernetes.ts';
 import { cite } from '../../evidence/source.ts';
 import { splitProbes } from '../../remediations/kubernetes/split-probes.ts';
-import { servingWorkloads } from '../support/kubernetes.ts';
+import { objectLabel, servingWorkloads } from '../support/kubernetes.ts';
 import { FLAP_SECONDS } from '../support/thresholds.ts';
 import { idPart, type Check, type CheckResult } from '../types.ts';
 
@@ -41,7 +41,7 @@ export const kubernetesProbes: Check = {
         if (reasons.length === 0) return [];
         const key = `${idPart(wl.name)}.${idPart(name)}`;
         return [{
-          key, resource: `${wl.kind} ${wl.namespace ? `${wl.namespace}/` : ''}${wl.name} container ${name}`, severity: 'warning',
+          key, resource: `${objectLabel(wl)} container ${name}`, severity: 'warning',
           summary: reasons.join('; '), evidence,
           plan: splitProbes(key, wl, name, reasons.join('; ')),
         }];

@@ -1,7 +1,7 @@
 import { get, list } from '../../evidence/kubernetes.ts';
 import { cite } from '../../evidence/source.ts';
 import { safeRollout } from '../../remediations/kubernetes/safe-rollout.ts';
-import { intOrPercent, servingWorkloads } from '../support/kubernetes.ts';
+import { intOrPercent, objectLabel, servingWorkloads } from '../support/kubernetes.ts';
 import { idPart, type Check, type CheckResult } from '../types.ts';
 
 function preStopSleep(container: unknown): number | undefined {
@@ -27,7 +27,7 @@ export const kubernetesRollout: Check = {
   run: ({ ev, service }) =>
     servingWorkloads(ev.kubernetes, service).flatMap((wl): CheckResult[] => {
       const key = idPart(wl.name);
-      const resource = `${wl.kind} ${wl.namespace ? `${wl.namespace}/` : ''}${wl.name}`;
+      const resource = objectLabel(wl);
       const replicas = (get(wl.raw, 'spec', 'replicas') as number | undefined) ?? 1;
       const containers = list(wl.raw, 'spec', 'template', 'spec', 'containers');
       const grace = (get(wl.raw, 'spec', 'template', 'spec', 'terminationGracePeriodSeconds') as number | undefined) ?? 30;

@@ -2,7 +2,7 @@ import { get } from '../../evidence/kubernetes.ts';
 import { humanSeconds } from '../../evidence/duration.ts';
 import { cite } from '../../evidence/source.ts';
 import { raiseServiceAffinityTimeout } from '../../remediations/kubernetes/set-service-affinity.ts';
-import { servingServices } from '../support/kubernetes.ts';
+import { objectLabel, servingServices } from '../support/kubernetes.ts';
 import { idPart, type Check, type CheckResult } from '../types.ts';
 
 /** ClientIP affinity whose `timeoutSeconds` (default 10800) is shorter than the session. */
@@ -18,7 +18,7 @@ export const kubernetesServiceAffinityTimeout: Check = {
       if (timeout >= service.sessionTimeoutSeconds) return [];
       const key = idPart(svc.name);
       return [{
-        key, resource: `Service ${svc.namespace ? `${svc.namespace}/` : ''}${svc.name}`, severity: 'critical',
+        key, resource: objectLabel(svc), severity: 'critical',
         summary: `ClientIP affinity of Service ${svc.name} expires after ${humanSeconds(timeout)}; sessions last ${humanSeconds(service.sessionTimeoutSeconds)}`,
         evidence: [cite(svc.ref(['spec', 'sessionAffinityConfig', 'clientIP', 'timeoutSeconds'], `timeoutSeconds: ${timeout}`))],
         plan: raiseServiceAffinityTimeout(key, svc, service.sessionTimeoutSeconds),

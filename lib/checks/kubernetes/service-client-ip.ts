@@ -3,7 +3,7 @@ import { cite } from '../../evidence/source.ts';
 import { advice } from '../../remediations/advice.ts';
 import { setIngressAnnotations, stickyAnnotations } from '../../remediations/kubernetes/set-ingress-annotations.ts';
 import { keepClientIp } from '../../remediations/kubernetes/set-service-affinity.ts';
-import { annotation, controllerConfigMap, ingressAffinity, ingressRoutes, servingServices } from '../support/kubernetes.ts';
+import { annotation, controllerConfigMap, ingressAffinity, ingressRoutes, objectLabel, servingServices } from '../support/kubernetes.ts';
 import { idPart, type Check, type CheckResult } from '../types.ts';
 
 /**
@@ -22,7 +22,7 @@ export const kubernetesServiceClientIp: Check = {
     return servingServices(ev.kubernetes, service).flatMap((svc): CheckResult[] => {
       if (get(svc.raw, 'spec', 'sessionAffinity') !== 'ClientIP') return [];
       const key = idPart(svc.name);
-      const resource = `Service ${svc.namespace ? `${svc.namespace}/` : ''}${svc.name}`;
+      const resource = objectLabel(svc);
       const ref = cite(svc.ref(['spec', 'sessionAffinity'], 'sessionAffinity: ClientIP'));
       const fronting = routes.filter((r) => r.backendService === svc.name && ingressAffinity(r.ingress, controllerConfigMap(ev.kubernetes)) === 'none' && annotation(r.ingress, 'service-upstream') !== 'true');
       if (fronting.length > 0) {

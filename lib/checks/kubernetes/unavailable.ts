@@ -1,7 +1,7 @@
 import { get } from '../../evidence/kubernetes.ts';
 import { cite } from '../../evidence/source.ts';
 import { advice } from '../../remediations/advice.ts';
-import { servingWorkloads } from '../support/kubernetes.ts';
+import { objectLabel, servingWorkloads } from '../support/kubernetes.ts';
 import { idPart, type Check, type CheckResult } from '../types.ts';
 
 /**
@@ -21,7 +21,7 @@ export const kubernetesUnavailable: Check = {
       const ready = (get(status, 'readyReplicas') as number | undefined) ?? 0;
       if (ready >= desired) return [];
       return [{
-        key: idPart(wl.name), resource: `${wl.kind} ${wl.namespace ? `${wl.namespace}/` : ''}${wl.name}`, severity: 'warning',
+        key: idPart(wl.name), resource: objectLabel(wl), severity: 'warning',
         summary: `${wl.kind} ${wl.name} has ${ready} of ${desired} pods ready: clients stuck to the missing pods lost their sessions`,
         evidence: [cite(wl.ref(['status', 'readyReplicas'], `readyReplicas: ${ready} (spec.replicas ${desired})`))],
         plan: advice('kubernetes.restore-pods', idPart(wl.name), `Bring ${wl.kind} ${wl.name} back to ${desired} ready pods`, `${ready} of ${desired} pods ready`, `${desired} of ${desired} pods ready`, `find why pods are not ready (kubectl describe ${wl.kind.toLowerCase()} ${wl.name}, its events and pod logs) and fix it; sessions on the missing pods are already lost`),

@@ -150,3 +150,8 @@ export function intOrPercent(v: unknown, replicas: number, roundUp: boolean): nu
 export function cookieIngresses(objects: KubeObject[], service: Service): KubeObject[] {
   return [...new Set(ingressRoutes(objects, service).map((r) => r.ingress))].filter((i) => ingressAffinity(i) === 'cookie');
 }
+
+/** How a report names a Kubernetes object: `Ingress shop/checkout`. */
+export function objectLabel(o: { kind: string; namespace?: string | undefined; name: string }): string {
+  return `${o.kind} ${o.namespace ? `${o.namespace}/` : ''}${o.name}`;
+}
