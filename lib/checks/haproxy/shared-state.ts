@@ -3,6 +3,7 @@ import { cite } from '../../evidence/source.ts';
 import { alignCookieValues } from '../../remediations/haproxy/align-cookie-values.ts';
 import { shareStickTable } from '../../remediations/haproxy/share-stick-table.ts';
 import { replaceLine, type LineEdit } from '../../remediations/config-edit.ts';
+import { withServerCookie } from '../../remediations/haproxy/server-line.ts';
 import { eachServed } from '../support/haproxy.ts';
 import { idPart, type Check, type CheckResult } from '../types.ts';
 
@@ -56,8 +57,7 @@ export const haproxySharedState: Check = {
           const have = s.params.get('cookie');
           if (!twin || !want || have === want) continue;
           evidence.push(cite(twin.ref), cite(s.ref));
-          const t = s.ref.text ?? '';
-          edits.push(replaceLine(s.ref, have ? t.replace(/(\scookie\s+)\S+/, `$1${want}`) : t.replace(/^(server\s+\S+\s+\S+)/, `$1 cookie ${want}`)));
+          edits.push(replaceLine(s.ref, withServerCookie(s.ref.text ?? '', want)));
         }
       }
       if (edits.length > 0) {

@@ -3,6 +3,7 @@ import { setting } from '../../evidence/haproxy.ts';
 import type { Service } from '../../evidence/service.ts';
 import { configEditPlan, insertAfter, replaceLine, timeValue, type LineEdit } from '../config-edit.ts';
 import type { Plan } from '../types.ts';
+import { withServerCookie } from './server-line.ts';
 
 /**
  * Cookie persistence for a backend: an inserted, indirect, non-cacheable cookie with an idle
@@ -32,9 +33,7 @@ export function enableCookie(instance: string, key: string, backend: HaproxyProx
     value = s.name;
     for (let i = 2; used.has(value); i++) value = `${s.name}-${i}`;
     used.add(value);
-    const text = s.ref.text ?? '';
-    const after = /\scookie\s+\S+/.test(text) ? text.replace(/(\scookie\s+)\S+/, `$1${value}`) : text.replace(/^(server\s+\S+\s+\S+)/, `$1 cookie ${value}`);
-    edits.push(replaceLine(s.ref, after));
+    edits.push(replaceLine(s.ref, withServerCookie(s.ref.text ?? '', value)));
   }
   return configEditPlan('haproxy.enable-cookie', key, {
     title: `Stick ${instance}/${backend.name} with cookie ${cookieName} (lifetime ${life})`,

@@ -1,6 +1,7 @@
 import type { HaproxyCookie, HaproxyProxy } from '../../evidence/haproxy.ts';
 import { configEditPlan, insertAfter, replaceLine, type LineEdit } from '../config-edit.ts';
 import type { Plan } from '../types.ts';
+import { withServerCookie } from './server-line.ts';
 
 /**
  * Gives the WebSocket backend the page backend's cookie and the same server cookie values, so an
@@ -12,8 +13,7 @@ export function routeWebsocketSticky(instance: string, key: string, ws: HaproxyP
     const twin = page.servers.find((p) => p.address === s.address || p.name === s.name);
     const value = twin?.params.get('cookie');
     if (!value || s.params.get('cookie') === value) continue;
-    const t = s.ref.text ?? '';
-    edits.push(replaceLine(s.ref, /\scookie\s+\S+/.test(t) ? t.replace(/(\scookie\s+)\S+/, `$1${value}`) : t.replace(/^(server\s+\S+\s+\S+)/, `$1 cookie ${value}`)));
+    edits.push(replaceLine(s.ref, withServerCookie(s.ref.text ?? '', value)));
   }
   return configEditPlan('haproxy.route-websocket-sticky', key, {
     title: `Make WebSocket backend ${ws.name} on ${instance} honour cookie ${cookie.name}`,
