@@ -88,9 +88,9 @@ function probeCounts(raw: RawBundle): { label: string; counts: [string, number][
   return [{ label: 'without a cookie jar', counts: count('no-jar') }, { label: 'with a cookie jar (must stay on one)', counts: count('jar') }];
 }
 
-/** Posts the report, or updates it in place when it was posted already. */
-async function publish(deps: StepDeps, triage: Triage): Promise<Triage> {
-  const { raw, report } = await evidenceOf(deps, triage.id);
+/** Posts the report, or updates it in place when it was posted already; reuses evidence the caller already read. */
+async function publish(deps: StepDeps, triage: Triage, loaded?: { raw: RawBundle; report: Report }): Promise<Triage> {
+  const { raw, report } = loaded ?? (await evidenceOf(deps, triage.id));
   const message = renderBlocks(report, await planStates(deps, triage), { triageId: triage.id, backends: probeCounts(raw) });
   if (triage.messageTs) {
     await deps.slack.chat.update({ channel: triage.channel, ts: triage.messageTs, text: message.text, blocks: message.blocks });
@@ -162,7 +162,8 @@ export const STEPS = {
     const { triage, service } = await triageOf(deps, input.triageId);
     const claimed = await deps.store.transition(input.approvalId, 'approved', 'applying', deps.now().getTime());
     if (typeof claimed === 'string') return { status: 'refused', reason: `not applied: ${claimed}` };
-    const { raw, report } = await evidenceOf(deps, triage.id);
+    const loaded = await evidenceOf(deps, triage.id);
+    const { raw, report } = loaded;
     const plan = report.remediations.find((p) => p.id === claimed.planId);
     if (!plan) return { status: 'refused', reason: `plan ${claimed.planId} is no longer proposed` };
     const outcome = await applyChange(plan, service, raw, deps.now());
@@ -171,7 +172,7 @@ export const STEPS = {
       ...(outcome.status === 'applied' ? { undo: JSON.stringify(outcome.undo) } : {}),
     });
     await deps.store.audit(triage.id, { event: outcome.status, approval: input.approvalId, plan: plan.id, steps: outcome.steps, ...(outcome.status !== 'applied' ? { reason: outcome.reason } : {}) }, deps.now().getTime());
-    await publish(deps, triage);
+    await publish(deps, triage, loaded);
     return { status: outcome.status };
   },
 
@@ -207,7 +208,7 @@ export const STEPS = {
     if (a?.status === 'pending') await deps.store.expire(a.id);
     else if (a?.status === 'applying') await deps.store.transition(a.id, 'applying', 'done', deps.now().getTime());
     await deps.store.audit(triage.id, { event: 'recorded', approval: input.approvalId, status: a?.status, outcome: a?.outcome }, deps.now().getTime());
-    await publish(deps, (await deps.store.getTriage(triage.id))!);
+    await publish(deps, triage);
     return {};
   },
 } as const;
