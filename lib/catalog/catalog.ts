@@ -2,6 +2,7 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { z } from 'zod';
 import { parseLocatedYaml } from '../evidence/yaml-lines.ts';
+import { LAYERS, type Layer } from '../evidence/layers.ts';
 import { ServiceSchema, type Service } from '../evidence/service.ts';
 import { formatIssues } from '../evidence/zod-format.ts';
 
@@ -110,7 +111,8 @@ export function findService(catalog: Catalog, name: string): Service {
   throw new CatalogError(`no service "${name}" in ${catalog.source}${close.length ? `; did you mean ${close.join(', ')}?` : ''}`);
 }
 
-/** The layers a catalog entry lets the live check collect. */
-export function layersOf(s: Service): string[] {
-  return [s.aws && 'aws', s.haproxy?.length && 'haproxy', s.kubernetes && 'kubernetes', s.nginx?.length && 'nginx', s.probe && 'probe'].filter((x): x is string => Boolean(x));
+/** The layers a catalog entry lets the live check collect, in the report's layer order. */
+export function layersOf(s: Service): Layer[] {
+  const has: Record<Layer, boolean> = { aws: !!s.aws, haproxy: !!s.haproxy?.length, kubernetes: !!s.kubernetes, nginx: !!s.nginx?.length, probe: !!s.probe };
+  return LAYERS.filter((l) => has[l]);
 }

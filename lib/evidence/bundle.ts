@@ -12,10 +12,9 @@ import { MetaSchema, ProbeExchangesSchema, type Meta, type ProbeExchanges } from
 import { parseService, type Service } from './service.ts';
 import { formatIssues } from './zod-format.ts';
 import { lineOf } from './source.ts';
+import type { Layer } from './layers.ts';
 
-/** The layers a bundle can hold; CloudWatch files belong to `aws`. */
-export const LAYERS = ['aws', 'haproxy', 'kubernetes', 'nginx', 'probe'] as const;
-export type Layer = (typeof LAYERS)[number];
+export { LAYERS, type Layer } from './layers.ts';
 
 /** A bundle as files: bundle-relative path → text. What collectors write and the reader returns. */
 export interface RawBundle {

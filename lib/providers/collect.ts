@@ -1,4 +1,5 @@
 import { stringify } from 'yaml';
+import { layersOf } from '../catalog/catalog.ts';
 import { LAYERS, type Layer, type RawBundle } from '../evidence/bundle.ts';
 import type { Service } from '../evidence/service.ts';
 import { withTimeout } from './errors.ts';
@@ -65,17 +66,6 @@ function merge(parts: { files: Record<string, string>; notes: string[] }[]) {
   return { files: Object.assign({}, ...parts.map((p) => p.files)) as Record<string, string>, notes: parts.flatMap((p) => p.notes) };
 }
 
-/** The layers a catalog entry asks to collect. */
-export function wantedLayers(s: Service): Layer[] {
-  const out: Layer[] = [];
-  if (s.aws) out.push('aws');
-  if (s.haproxy?.length) out.push('haproxy');
-  if (s.kubernetes) out.push('kubernetes');
-  if (s.nginx?.length) out.push('nginx');
-  if (s.probe) out.push('probe');
-  return out;
-}
-
 /**
  * Collects every layer of a service concurrently into an evidence bundle (EVIDENCE.md). Each
  * layer has its own deadline and fails alone: its reason goes to `meta.json` `notChecked` and
@@ -86,7 +76,7 @@ export async function collect(service: Service, opts: CollectOptions = {}): Prom
   const files = new Map<string, string>([['service.yaml', stringify(service)]]);
   const notChecked: Record<string, string> = {};
   const notes: string[] = [];
-  const wanted = wantedLayers(service);
+  const wanted = layersOf(service);
   const layers = (opts.layers ?? wanted).filter((l) => wanted.includes(l));
   for (const l of LAYERS) if (!wanted.includes(l)) notChecked[l] = `no ${l} section in the catalog entry`;
   await Promise.all(
