@@ -1,98 +1,38 @@
 import { describe, expect, it } from '@jest/globals';
-import { exitCode } from '../../lib/checks/analyze.ts';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { exitCode, type Report } from '../../lib/checks/analyze.ts';
 import { CAUSES, type Cause } from '../../lib/checks/types.ts';
 import { ReportJsonSchema, toJson } from '../../lib/report/json.ts';
 import { FIXTURES, analyzeFixture, fixtureNames } from '../support/bundles.ts';
 
-/** The exact set of causes each fixture bundle must produce (empty: healthy). */
-const EXPECTED: Record<string, Cause[]> = {
-  'aws-alarm-firing': ['backend-removed'],
-  'aws-app-cookie-short': ['affinity-ttl-short'],
-  'aws-app-cookie-trap': [],
-  'aws-cors-http': ['cookie-blocked'],
-  'aws-dereg-zero': ['draining-missing'],
-  'aws-duration-short': ['affinity-ttl-short'],
-  'aws-errors-while-unhealthy': ['backend-removed'],
-  'aws-healthy': [],
-  'aws-metrics-flap': ['backend-removed'],
-  'aws-nlb-source-ip-internal': [],
-  'aws-request-skew': ['health-check-flapping'],
-  'aws-nlb-source-ip-public': ['ip-affinity-unstable'],
-  'aws-stickiness-disabled': ['cookie-not-set'],
-  'aws-unhealthy-targets': ['backend-removed'],
-  'aws-weighted-no-group-stickiness': ['group-stickiness-missing'],
-  'haproxy-balance-source': ['ip-affinity-unstable'],
-  'haproxy-cookie-domain': ['cookie-domain-mismatch'],
-  'haproxy-cookie-ttl': ['affinity-ttl-short'],
-  'haproxy-cookie-values-differ': ['no-shared-session-state'],
-  'haproxy-duplicate-cookie-values': ['cookie-not-set'],
-  'haproxy-fast-checks': ['health-check-flapping'],
-  'haproxy-healthy': [],
-  'haproxy-listen-quoted': [],
-  'haproxy-no-cookie': ['cookie-not-set'],
-  'haproxy-no-forwarded-proto': ['tls-termination-cookie'],
-  'haproxy-peers-missing-section': ['no-shared-session-state'],
-  'haproxy-peers-shared': [],
-  'haproxy-persist-no-redispatch': ['backend-removed'],
-  'haproxy-samesite-insecure': ['cookie-blocked'],
-  'haproxy-server-cookie-missing': ['cookie-not-set'],
-  'haproxy-server-drain': [],
-  'haproxy-server-maint': ['backend-removed'],
-  'haproxy-shutdown-sessions': ['draining-missing'],
-  'haproxy-source-internal': [],
-  'haproxy-stick-expire': ['affinity-ttl-short'],
-  'haproxy-stick-table-no-peers': ['no-shared-session-state'],
-  'haproxy-websocket-backend': ['websocket-not-sticky'],
-  'k8s-affinity-balanced-hpa': ['backend-removed'],
-  'k8s-canary-legacy': ['group-stickiness-missing'],
-  'k8s-canary-sticky': [],
-  'k8s-client-ip-behind-ingress': ['ip-affinity-unstable'],
-  'k8s-client-ip-cluster-policy': ['ip-affinity-unstable'],
-  'k8s-client-ip-timeout': ['affinity-ttl-short'],
-  'k8s-configmap-global-hash': [],
-  'k8s-cookie-domain': ['cookie-domain-mismatch'],
-  'k8s-cookie-max-age-short': ['affinity-ttl-short'],
-  'k8s-cross-site-lax': ['cookie-blocked'],
-  'k8s-endpoints-terminating': ['backend-removed'],
-  'k8s-healthy': [],
-  'k8s-ingress-classes': ['no-shared-session-state'],
-  'k8s-no-affinity': ['cookie-not-set'],
-  'k8s-pod-kills': ['rolling-deploy-termination'],
-  'k8s-probes-same': ['health-check-flapping'],
-  'k8s-regex-no-cookie-path': ['cookie-path-mismatch'],
-  'k8s-rolling-no-prestop': ['rolling-deploy-termination'],
-  'k8s-single-replica': [],
-  'k8s-split-ingresses': ['cookie-not-set'],
-  'k8s-unavailable': ['backend-removed'],
-  'k8s-websocket-ingress': ['websocket-not-sticky'],
-  'mixed-malformed-haproxy': [],
-  'multi-layer-incident': ['affinity-ttl-short', 'draining-missing', 'rolling-deploy-termination'],
-  'nginx-hash-not-consistent': ['backend-removed', 'cookie-not-set'],
-  'nginx-hash-request-uri': ['cookie-not-set'],
-  'nginx-healthy': [],
-  'nginx-instances-differ': ['no-shared-session-state'],
-  'nginx-map-cookie-key': ['cookie-not-set'],
-  'nginx-ip-hash-internal': [],
-  'nginx-ip-hash-public': ['ip-affinity-unstable'],
-  'nginx-no-forwarded-proto': ['tls-termination-cookie'],
-  'nginx-plus-health-fast': ['health-check-flapping'],
-  'nginx-plus-sticky-domain': ['cookie-domain-mismatch'],
-  'nginx-plus-sticky-expires': ['affinity-ttl-short'],
-  'nginx-plus-sticky-learn': ['affinity-ttl-short'],
-  'nginx-plus-sticky-path': ['cookie-path-mismatch'],
-  'nginx-plus-sticky-samesite': ['cookie-blocked'],
-  'nginx-round-robin': ['cookie-not-set'],
-  'nginx-server-down': ['backend-removed'],
-  'nginx-websocket-upstream': ['websocket-not-sticky'],
-  'probe-cookie-domain': ['cookie-domain-mismatch'],
-  'probe-cookie-path': ['cookie-path-mismatch'],
-  'probe-cookie-ttl': ['affinity-ttl-short'],
-  'probe-healthy': [],
-  'probe-no-cookie': ['cookie-not-set'],
-  'probe-samesite-insecure': ['cookie-blocked'],
-  'probe-spread-haproxy': ['cookie-not-set'],
-  'probe-websocket': ['websocket-not-sticky'],
-};
+/**
+ * The exact findings each fixture bundle must produce, one file per fixture in test/expected:
+ * `{ exit, findings: [{ id, cause, severity, resource }] }` (an empty list: healthy). Run with
+ * STICKY_UPDATE_EXPECTED=1 to rewrite them from the analyzer, then review the diff like code.
+ */
+const EXPECTED_DIR = join(FIXTURES, '..', 'expected');
+interface Expected {
+  exit: number;
+  findings: { id: string; cause: Cause; severity: string; resource: string }[];
+}
+const expectedOf = (name: string): Expected => JSON.parse(readFileSync(join(EXPECTED_DIR, `${name}.json`), 'utf8')) as Expected;
+const EXPECTED: Record<string, Cause[]> = Object.fromEntries(
+  readdirSync(EXPECTED_DIR).filter((f) => f.endsWith('.json')).map((f) => f.slice(0, -5)).sort()
+    .map((name) => [name, [...new Set(expectedOf(name).findings.map((f) => f.cause))].sort()]),
+);
+
+function summarize(report: Report): Expected {
+  return {
+    exit: exitCode(report),
+    findings: report.findings.map((f) => ({ id: f.id, cause: f.cause, severity: f.severity, resource: f.resource })).sort((a, b) => a.id.localeCompare(b.id)),
+  };
+}
+
+function writeExpected(name: string, e: Expected): void {
+  const body = e.findings.length ? `[\n${e.findings.map((f) => `    ${JSON.stringify(f)}`).join(',\n')}\n  ]` : '[]';
+  writeFileSync(join(EXPECTED_DIR, `${name}.json`), `{\n  "exit": ${e.exit},\n  "findings": ${body}\n}\n`);
+}
 
 describe('fixture bundles', () => {
   it('has an expectation for every fixture folder and at least 40 of them', () => {
@@ -103,11 +43,12 @@ describe('fixture bundles', () => {
     expect(names.length).toBeGreaterThanOrEqual(40);
   });
 
-  it.each(Object.entries(EXPECTED))('%s yields exactly its causes', async (name, causes) => {
+  it.each(Object.keys(EXPECTED))('%s yields exactly its findings and exit code', async (name) => {
     // Act
-    const report = await analyzeFixture(name);
+    const got = summarize(await analyzeFixture(name));
+    if (process.env.STICKY_UPDATE_EXPECTED === '1') writeExpected(name, got);
     // Assess
-    expect([...new Set(report.findings.map((f) => f.cause))].sort()).toEqual([...causes].sort());
+    expect(got).toEqual(expectedOf(name));
   });
 
   it.each(Object.keys(EXPECTED))('%s renders JSON that matches the contract schema', async (name) => {
