@@ -14,4 +14,7 @@ const confirm = process.stdin.isTTY
     }
   : undefined;
 
-process.exitCode = await main(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, env: process.env, ...(confirm ? { confirm } : {}) });
+// Exit as soon as the report is out: a connection a collector abandoned at the deadline must not
+// keep the process alive past --timeout. (stdout and stderr writes are synchronous for files,
+// pipes and terminals on Linux, so nothing printed is lost.)
+process.exit(await main(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, env: process.env, ...(confirm ? { confirm } : {}) }));

@@ -10,13 +10,60 @@ export interface Report {
   checked: Layer[];
   notChecked: Layer[];
   notCheckedReasons: Partial<Record<Layer, string>>;
+  /** The layers the service entry or the bundle names: those a verdict must cover. */
+  named: Layer[];
+  /** Named layers that could not be checked: the report cannot call them healthy. */
+  incomplete: Layer[];
+  /** What the report says as a whole; {@link exitCode} maps it to the CLI's exit status. */
+  verdict: Verdict;
   findings: Finding[];
   remediations: Plan[];
   problems: Problem[];
   notes: string[];
 }
 
+/**
+ * `findings`: a warning or critical finding (exit 1); `healthy`: every named layer checked and
+ * nothing worse than info (exit 0); `not-checked`: nothing found, but a named layer could not be
+ * checked (exit 3); `unreadable`: some evidence could not be read (exit 2).
+ */
+export type Verdict = 'findings' | 'healthy' | 'not-checked' | 'unreadable';
+
 const layerOf = (file: string): Layer | undefined => LAYERS.find((l) => file.startsWith(`${l}/`));
+
+/** The reason bundles written before 0.2 gave for a layer the catalog entry never had: not a named layer. */
+const NO_SECTION = /^no (aws|haproxy|kubernetes|nginx|probe) section in the catalog/;
+
+/**
+ * The layers a bundle names: the sections of its service entry, the layers it holds files for
+ * (read or not), and the layers meta.json says could not be collected.
+ */
+function namedLayers(ev: Evidence): Set<Layer> {
+  const named = new Set<Layer>(LAYERS.filter((l) => ev.service[l] !== undefined));
+  for (const l of ev.present) named.add(l);
+  for (const p of ev.problems) {
+    const l = layerOf(p.file);
+    if (l) named.add(l);
+  }
+  for (const [l, reason] of Object.entries(ev.meta.notChecked)) {
+    if ((LAYERS as readonly string[]).includes(l) && !NO_SECTION.test(reason)) named.add(l as Layer);
+  }
+  return named;
+}
+
+/**
+ * Why a layer that has evidence still cannot be counted as checked: a probe whose responses never
+ * carried the backend header cannot tell whether requests stayed on one backend.
+ */
+function blindness(ev: Evidence): Partial<Record<Layer, string>> {
+  const probe = ev.probe?.data;
+  if (!probe || !ev.present.has('probe')) return {};
+  const http = probe.exchanges.filter((x) => x.phase !== 'websocket' && x.response);
+  if (http.length === 0) return { probe: `no HTTP response from ${probe.url}` };
+  if (http.some((x) => x.response!.backend !== undefined)) return {};
+  const header = probe.backendHeader ?? ev.service.probe?.backendHeader ?? 'X-Backend-Server';
+  return { probe: `no response carried the ${header} header, so the probe cannot tell which backend answered (set probe.backendHeader to a header the backends send)` };
+}
 
 /**
  * Runs every check over the evidence: pure, no I/O, no clock. Findings are sorted worst first;
@@ -50,19 +97,29 @@ export function analyze(ev: Evidence, checks: readonly Check[] = CHECKS): Report
   findings.sort((a, b) => SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity] || order(a) - order(b) || a.id.localeCompare(b.id));
   const rank = new Map<string, number>();
   findings.forEach((f, i) => f.remediation && !rank.has(f.remediation) && rank.set(f.remediation, i));
+  const blind = blindness(ev);
+  const checked = LAYERS.filter((l) => ev.present.has(l) && !blind[l]);
+  const named = namedLayers(ev);
   const reasons: Partial<Record<Layer, string>> = {};
   for (const layer of LAYERS) {
-    if (ev.present.has(layer)) continue;
+    if (checked.includes(layer)) continue;
     const broken = ev.problems.find((p) => layerOf(p.file) === layer);
-    reasons[layer] = ev.meta.notChecked[layer]
-      ?? (broken ? `could not read ${broken.file}${broken.line ? `:${broken.line}` : ''}: ${broken.message}` : 'no evidence in the bundle');
+    reasons[layer] = blind[layer] ?? (named.has(layer) ? ev.meta.notChecked[layer] : undefined)
+      ?? (broken ? `could not read ${broken.file}${broken.line ? `:${broken.line}` : ''}: ${broken.message}` : named.has(layer) ? 'no evidence in the bundle' : 'not part of this service');
   }
+  const incomplete = LAYERS.filter((l) => named.has(l) && !checked.includes(l));
+  const verdict: Verdict = ev.problems.length > 0 ? 'unreadable'
+    : findings.some((f) => f.severity !== 'info') ? 'findings'
+      : incomplete.length > 0 || checked.length === 0 ? 'not-checked' : 'healthy';
   return {
     service: ev.service.name,
     collectedAt: ev.meta.collectedAt,
-    checked: LAYERS.filter((l) => ev.present.has(l)),
-    notChecked: LAYERS.filter((l) => !ev.present.has(l)),
+    checked,
+    notChecked: LAYERS.filter((l) => !checked.includes(l)),
     notCheckedReasons: reasons,
+    named: LAYERS.filter((l) => named.has(l)),
+    incomplete,
+    verdict,
     findings,
     remediations: [...plans.values()].filter((p) => rank.has(p.id)).sort((a, b) => rank.get(a.id)! - rank.get(b.id)!),
     problems: ev.problems,
@@ -75,8 +132,14 @@ export function worstSeverity(report: Report): Finding['severity'] | undefined {
   return report.findings[0]?.severity;
 }
 
-/** Exit status of `sticky analyze`/`check`: 2 for unreadable input, 1 for a warning or worse, else 0. */
-export function exitCode(report: Report): 0 | 1 | 2 {
-  if (report.problems.length > 0) return 2;
-  return report.findings.some((f) => f.severity !== 'info') ? 1 : 0;
+/** The exit status of each verdict, as the README and docs/ document them. */
+export const EXIT_CODES: Record<Verdict, 0 | 1 | 2 | 3> = { healthy: 0, findings: 1, unreadable: 2, 'not-checked': 3 };
+
+/**
+ * Exit status of `sticky analyze`/`check`: 0 every named layer checked and nothing at warning or
+ * worse; 1 a warning or critical finding; 2 unreadable input; 3 nothing found but a named layer
+ * could not be checked (never reported as healthy).
+ */
+export function exitCode(report: Report): 0 | 1 | 2 | 3 {
+  return EXIT_CODES[report.verdict];
 }

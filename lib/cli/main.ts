@@ -29,9 +29,11 @@ export const HELP = `sticky: diagnose load-balancer sticky-session failures
 
 Usage:
   sticky check <service> [--catalog PATH] [--save-evidence DIR] [--format text|json|blocks] [--timeout MS]
-      Collect every layer of a catalog service live (concurrently), then analyze it.
+      Collect every layer of a catalog service live (concurrently), then analyze it. --timeout
+      (default 20000) is one deadline for the whole command: what is not collected by then is
+      reported as not checked, and the command ends within it.
   sticky analyze <bundle> [--format text|json|blocks]
-      Analyze an evidence bundle (a folder with service.yaml, see EVIDENCE.md) offline.
+      Analyze an evidence bundle (a folder with service.yaml; docs/evidence-bundle.md) offline.
   sticky apply <plan-id> --evidence DIR [--yes]
       Apply one proposed fix from a bundle that \`check --save-evidence DIR\` wrote: refuse if the
       live state drifted, validate, write with a backup, reload gracefully, verify, roll back
@@ -41,20 +43,27 @@ Usage:
   sticky help
 
 The catalog is --catalog PATH, else $STICKY_CATALOG, else ./sticky.config.yaml: a YAML list of
-service entries (EVIDENCE.md's service.yaml), or a folder of service files.
+service entries (the service.yaml of docs/evidence-bundle.md), or a folder of service files.
 
 Formats:
   text    for a person at a terminal (default); colour on a TTY unless NO_COLOR is set
-  json    the report as one JSON object (the contract of EVIDENCE.md)
+  json    the report as one JSON object (docs/report.md)
   blocks  the Slack Block Kit message the bot would post
 
-Exit codes:
-  0  no finding of severity warning or critical
+Exit codes (analyze and check):
+  0  every layer the service names was checked, and no finding is warning or critical
   1  at least one warning or critical finding
   2  bad input or usage (missing folder, invalid service.yaml, unreadable evidence file)
+  3  no warning or critical finding, but a layer the service names could not be checked
+     (unreachable, timed out, denied): not a clean bill of health
 `;
 
 const FORMATS = ['text', 'json', 'blocks'] as const;
+
+/** `sticky check`'s default deadline for the whole command. */
+export const DEFAULT_CHECK_TIMEOUT_MS = 20_000;
+/** What `--timeout` keeps back for analysis and printing, so the report is out before the deadline. */
+const REPORT_RESERVE_MS = 250;
 
 async function analyzeCommand(args: string[], io: Io): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -71,7 +80,7 @@ async function analyzeCommand(args: string[], io: Io): Promise<number> {
   return print(analyze(parseBundle(await readBundle(positionals[0]!))), format, io);
 }
 
-function print(report: Report, format: (typeof FORMATS)[number], io: Io): 0 | 1 | 2 {
+function print(report: Report, format: (typeof FORMATS)[number], io: Io): number {
   if (format === 'json') io.stdout.write(`${JSON.stringify(toJson(report), null, 2)}\n`);
   else if (format === 'blocks') io.stdout.write(`${JSON.stringify(renderBlocks(report), null, 2)}\n`);
   else io.stdout.write(renderText(report, styleFor(Boolean(io.stdout.isTTY), io.env)));
@@ -94,14 +103,16 @@ async function checkCommand(args: string[], io: Io): Promise<number> {
       catalog: { type: 'string', short: 'c' },
       'save-evidence': { type: 'string' },
       format: { type: 'string', short: 'f', default: 'text' },
-      timeout: { type: 'string', default: '10000' },
+      timeout: { type: 'string', default: String(DEFAULT_CHECK_TIMEOUT_MS) },
     },
     allowPositionals: true,
   });
+  const startedAt = Date.now();
   const format = formatOf(values.format);
   if (positionals.length !== 1) throw new UsageError('check takes exactly one service name');
   const timeoutMs = Number(values.timeout);
-  if (!Number.isInteger(timeoutMs) || timeoutMs < 100) throw new UsageError('--timeout is a whole number of milliseconds, at least 100');
+  if (!Number.isInteger(timeoutMs) || timeoutMs < 500) throw new UsageError('--timeout is a whole number of milliseconds, at least 500');
+  const left = () => startedAt + timeoutMs - REPORT_RESERVE_MS - Date.now();
   const catalog = await loadCatalog(catalogPath(values.catalog, io.env));
   const service = findService(catalog, positionals[0]!);
   const started = new Map<string, number>();
@@ -113,10 +124,14 @@ async function checkCommand(args: string[], io: Io): Promise<number> {
     : undefined;
   if (progress) io.stderr.write(`checking ${service.name}: ${layersOf(service).join(', ')}\n`);
   const { collect } = await import('../providers/collect.ts');
-  const raw = await collect(service, { timeoutMs, trigger: 'cli', ...(progress ? { onProgress: progress } : {}) });
+  const raw = await collect(service, { timeoutMs: Math.max(100, left()), trigger: 'cli', ...(progress ? { onProgress: progress } : {}) });
   if (values['save-evidence']) await writeBundle(values['save-evidence'], raw);
   const report = analyze(parseBundle(raw));
-  if (service.kubernetes && report.checked.includes('kubernetes')) await (await import('../remediations/apply/kubernetes.ts')).dryRunKubernetesPlans(report, service);
+  if (service.kubernetes && report.checked.includes('kubernetes') && left() > 100) {
+    const { dryRunKubernetesPlans } = await import('../remediations/apply/kubernetes.ts');
+    const { withTimeout } = await import('../providers/errors.ts');
+    await withTimeout('the server-side dry run', left(), () => dryRunKubernetesPlans(report, service)).catch((e: Error) => report.notes.push(`kubernetes fixes not dry-run: ${e.message}`));
+  }
   return print(report, format, io);
 }
 

@@ -1,5 +1,6 @@
 import type { Report } from '../checks/analyze.ts';
 import type { Severity } from '../checks/types.ts';
+import { severityCounts } from '../report/summary.ts';
 
 /** ANSI styling, or none: colour only on a TTY and never when NO_COLOR is set. */
 export interface Style {
@@ -24,15 +25,35 @@ export function styleFor(isTty: boolean, env: NodeJS.ProcessEnv): Style {
 const LABEL: Record<Severity, string> = { critical: 'CRITICAL', warning: 'WARNING', info: 'INFO' };
 
 /**
+ * The report's verdict in one line. Never says "no problem" about a layer that was not checked:
+ * a partial check names what is missing.
+ */
+export function verdictLine(r: Report, style: Style = plainStyle): string {
+  const counts = severityCounts(r).map((c) => style.severity(c.severity, c.text)).join(', ');
+  const missing = r.incomplete.join(', ');
+  switch (r.verdict) {
+    case 'findings':
+      return missing ? `${counts}; not checked: ${missing}` : counts;
+    case 'healthy':
+      return `No sticky-session problem found${counts ? ` (${counts})` : ''}.`;
+    case 'not-checked':
+      return style.severity('warning', r.checked.length === 0
+        ? `Nothing could be checked (${missing || 'no evidence'}): this is not a clean bill of health.`
+        : `Not fully checked: no problem found in ${r.checked.join(', ')}, but ${missing} could not be checked.`);
+    case 'unreadable':
+      return style.severity('warning', `Some evidence could not be read (${r.problems.map((p) => p.file).join(', ')})${counts ? `; ${counts} in the rest` : ''}.`);
+  }
+}
+
+/**
  * The terminal report: a header, findings grouped by severity (one line each, evidence
  * locations under it), the proposed fixes with before → after, and what was not checked.
  */
 export function renderText(r: Report, style: Style = plainStyle): string {
   const out: string[] = [];
-  const counts = (['critical', 'warning', 'info'] as const).map((s) => [s, r.findings.filter((f) => f.severity === s).length] as const);
   out.push(style.bold(`Sticky: ${r.service}`) + style.dim(`  checked ${r.checked.join(', ') || 'nothing'}${r.collectedAt ? `, collected ${r.collectedAt}` : ''}`));
-  out.push(r.findings.length === 0 ? 'No sticky-session problem found.' : counts.filter(([, n]) => n > 0).map(([s, n]) => style.severity(s, `${n} ${s}`)).join(', '));
-  for (const [sev] of counts) {
+  out.push(verdictLine(r, style));
+  for (const sev of ['critical', 'warning', 'info'] as const) {
     const group = r.findings.filter((f) => f.severity === sev);
     if (group.length === 0) continue;
     out.push('', style.severity(sev, style.bold(LABEL[sev])));
@@ -53,8 +74,11 @@ export function renderText(r: Report, style: Style = plainStyle): string {
       out.push(style.dim(`      rollback: ${p.rollback}`));
     }
   }
+  if (r.incomplete.length > 0) {
+    out.push('');
+    for (const l of r.incomplete) out.push(style.severity('warning', `  not checked: ${l} (${r.notCheckedReasons[l] ?? 'no evidence'})`));
+  }
   const tail: string[] = [];
-  for (const l of r.notChecked) tail.push(`  not checked: ${l} (${r.notCheckedReasons[l] ?? 'no evidence'})`);
   for (const p of r.problems) tail.push(`  could not read ${p.file}${p.line ? `:${p.line}` : ''}: ${p.message}`);
   for (const n of r.notes) tail.push(`  note: ${n}`);
   if (tail.length > 0) out.push('', ...tail.map((t) => style.dim(t)));

@@ -56,7 +56,7 @@ export const ProbeLocationSchema = z.strictObject({
 });
 
 /**
- * A catalog entry, exactly the `service.yaml` of EVIDENCE.md plus two optional additions:
+ * A catalog entry, exactly the `service.yaml` of docs/evidence-bundle.md plus two optional additions:
  * `approvers` (who may approve fixes) and `sessionCookie` (the app's own session cookie name,
  * used by fixes that hash on it). Unknown keys are rejected so a typo never silently disables
  * a rule.

@@ -1,6 +1,6 @@
 import { stringify } from 'yaml';
 import { layersOf } from '../catalog/catalog.ts';
-import { LAYERS, type Layer, type RawBundle } from '../evidence/bundle.ts';
+import type { Layer, RawBundle } from '../evidence/bundle.ts';
 import type { Service } from '../evidence/service.ts';
 import { withTimeout } from './errors.ts';
 import type { Clock } from './aws/calls.ts';
@@ -10,7 +10,11 @@ export type Progress = { layer: Layer; state: 'start' | 'done' | 'failed'; detai
 
 /** Options of a live collection. */
 export interface CollectOptions {
-  /** Per-layer deadline (default 10 s). */
+  /**
+   * One deadline for the whole collection, in ms: every layer runs concurrently and is cut off
+   * by it (each layer also has its own cap, 10 s, 60 s for AWS). Whatever was collected by then
+   * is returned; the rest is "not checked: … timed out".
+   */
   timeoutMs?: number;
   /** Only these layers (verification re-collects the one a plan changed). */
   layers?: Layer[];
@@ -22,7 +26,8 @@ export interface CollectOptions {
   clock?: Clock;
 }
 
-type Collector = (s: Service, timeoutMs: number, opts: CollectOptions) => Promise<{ files: Record<string, string>; notes: string[] }>;
+/** Collects one layer; `signal` aborts when the layer's deadline passes, so no work outlives it. */
+type Collector = (s: Service, timeoutMs: number, opts: CollectOptions, signal: AbortSignal) => Promise<{ files: Record<string, string>; notes: string[] }>;
 
 /**
  * AWS: ELB evidence, then CloudWatch for the target groups found. The SDK is loaded only when a
@@ -56,9 +61,9 @@ const COLLECTORS: Partial<Record<Layer, Collector>> = {
     const { collectNginx } = await import('./nginx/collect.ts');
     return merge(await Promise.all((s.nginx ?? []).map((n) => collectNginx(n, t))));
   },
-  probe: async (s, t) => {
+  probe: async (s, t, _opts, signal) => {
     const { probeService } = await import('./probe/probe.ts');
-    return { files: { 'probe/exchanges.json': `${JSON.stringify(await probeService(s, t), null, 2)}\n` }, notes: [] };
+    return { files: { 'probe/exchanges.json': `${JSON.stringify(await probeService(s, t, signal), null, 2)}\n` }, notes: [] };
   },
 };
 
@@ -67,18 +72,18 @@ function merge(parts: { files: Record<string, string>; notes: string[] }[]) {
 }
 
 /**
- * Collects every layer of a service concurrently into an evidence bundle (EVIDENCE.md). Each
+ * Collects every layer of a service concurrently into an evidence bundle (docs/evidence-bundle.md). Each
  * layer has its own deadline and fails alone: its reason goes to `meta.json` `notChecked` and
  * the other layers are still returned.
  */
 export async function collect(service: Service, opts: CollectOptions = {}): Promise<RawBundle> {
-  const timeoutOf = (l: Layer) => opts.timeoutMs ?? (l === 'aws' ? 60_000 : 10_000);
+  const cap = (l: Layer) => (l === 'aws' ? 60_000 : 10_000);
+  const timeoutOf = (l: Layer) => Math.min(cap(l), opts.timeoutMs ?? cap(l));
   const files = new Map<string, string>([['service.yaml', stringify(service)]]);
   const notChecked: Record<string, string> = {};
   const notes: string[] = [];
   const wanted = layersOf(service);
   const layers = (opts.layers ?? wanted).filter((l) => wanted.includes(l));
-  for (const l of LAYERS) if (!wanted.includes(l)) notChecked[l] = `no ${l} section in the catalog entry`;
   await Promise.all(
     layers.map(async (layer) => {
       const collector = COLLECTORS[layer];
@@ -89,7 +94,7 @@ export async function collect(service: Service, opts: CollectOptions = {}): Prom
       }
       opts.onProgress?.({ layer, state: 'start' });
       try {
-        const got = await withTimeout(`collecting ${layer}`, timeoutOf(layer), () => collector(service, timeoutOf(layer), opts));
+        const got = await withTimeout(`collecting ${layer}`, timeoutOf(layer), (signal) => collector(service, timeoutOf(layer), opts, signal));
         for (const [k, v] of Object.entries(got.files)) files.set(k, v);
         notes.push(...got.notes);
         opts.onProgress?.({ layer, state: 'done' });

@@ -6,9 +6,9 @@ import { LAYERS } from '../evidence/bundle.ts';
 const layer = z.enum(LAYERS);
 
 /**
- * The `sticky analyze --format json` output: EVIDENCE.md's contract, plus the additive fields
- * `check`, `collectedAt`, `notCheckedReasons`, `problems`, `notes`, and per plan `action`,
- * `advice`, `permissions`, `target`.
+ * The `sticky analyze --format json` output: the contract of docs/report.md, plus the additive fields
+ * `check`, `collectedAt`, `notCheckedReasons`, `named`, `incomplete`, `verdict`, `problems`,
+ * `notes`, and per plan `action`, `advice`, `permissions`, `target`.
  */
 export const ReportJsonSchema = z.object({
   service: z.string(),
@@ -45,6 +45,9 @@ export const ReportJsonSchema = z.object({
   ),
   collectedAt: z.string().nullable(),
   notCheckedReasons: z.record(z.string(), z.string()),
+  named: z.array(layer),
+  incomplete: z.array(layer),
+  verdict: z.enum(['findings', 'healthy', 'not-checked', 'unreadable']),
   problems: z.array(z.object({ file: z.string(), line: z.number().optional(), message: z.string() })),
   notes: z.array(z.string()),
 });
@@ -67,6 +70,9 @@ export function toJson(r: Report): ReportJson {
     })),
     collectedAt: r.collectedAt ?? null,
     notCheckedReasons: r.notCheckedReasons,
+    named: r.named,
+    incomplete: r.incomplete,
+    verdict: r.verdict,
     problems: r.problems,
     notes: r.notes,
   };

@@ -1,6 +1,7 @@
 import type { ActionsBlock, KnownBlock, SectionBlock } from '@slack/types';
 import type { Report } from '../checks/analyze.ts';
 import type { Finding, Severity } from '../checks/types.ts';
+import { severityCounts } from '../report/summary.ts';
 import type { Plan } from '../remediations/types.ts';
 
 /** Slack allows 50 blocks per message. */
@@ -97,9 +98,21 @@ function planBlocks(p: Plan, states: PlanStates = {}): KnownBlock[] {
 
 /** The one-line summary used as the header suffix and in the notification fallback. */
 export function headline(r: Report): string {
-  if (r.findings.length === 0) return 'no sticky-session problem found';
-  const n = (s: Severity) => r.findings.filter((f) => f.severity === s).length;
-  return (['critical', 'warning', 'info'] as const).filter((s) => n(s) > 0).map((s) => `${n(s)} ${s}`).join(', ');
+  const counts = severityCounts(r).map((c) => c.text).join(', ');
+  const missing = r.incomplete.length ? `not checked: ${r.incomplete.join(', ')}` : '';
+  switch (r.verdict) {
+    case 'findings': return [counts, missing].filter(Boolean).join('; ');
+    case 'healthy': return 'no sticky-session problem found';
+    case 'not-checked': return r.checked.length ? `no problem found, but ${missing}` : `nothing could be checked (${missing || 'no evidence'})`;
+    case 'unreadable': return `some evidence could not be read${counts ? `; ${counts}` : ''}`;
+  }
+}
+
+/** The header's emoji: the worst severity, a check mark only for a verdict of healthy, else a warning sign. */
+function headerEmoji(r: Report): string {
+  const worst = r.findings[0]?.severity;
+  if (r.verdict === 'findings' && worst) return EMOJI[worst];
+  return r.verdict === 'healthy' ? ':white_check_mark:' : ':warning:';
 }
 
 /**
@@ -110,14 +123,13 @@ export function headline(r: Report): string {
  * do not fit are collapsed behind a Show evidence button.
  */
 export function renderBlocks(r: Report, states: PlanStates = {}, opts: RenderOptions = {}): SlackMessage {
-  const worst = r.findings[0]?.severity;
   const head: KnownBlock[] = [
-    { type: 'header', text: { type: 'plain_text', text: clip(`${worst ? `${EMOJI[worst]} ` : ':white_check_mark: '}${r.service}: ${headline(r)}`, 150), emoji: true } },
+    { type: 'header', text: { type: 'plain_text', text: clip(`${headerEmoji(r)} ${r.service}: ${headline(r)}`, 150), emoji: true } },
     {
       type: 'context',
       elements: [{
         type: 'mrkdwn',
-        text: clip([`checked: ${r.checked.join(', ') || 'nothing'}`, ...r.notChecked.map((l) => `not checked: ${l} (${esc(r.notCheckedReasons[l] ?? 'no evidence')})`), ...r.problems.map((p) => `could not read ${esc(p.file)}${p.line ? `:${p.line}` : ''}`)].join(' · '), 3000),
+        text: clip([`checked: ${r.checked.join(', ') || 'nothing'}`, ...r.incomplete.map((l) => `:warning: not checked: ${l} (${esc(r.notCheckedReasons[l] ?? 'no evidence')})`), ...r.problems.map((p) => `could not read ${esc(p.file)}${p.line ? `:${p.line}` : ''}`)].join(' · '), 3000),
       }],
     },
   ];

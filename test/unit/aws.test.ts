@@ -2,7 +2,8 @@ import { mkdtempSync, rmSync, writeFileSync, mkdirSync, cpSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from '@jest/globals';
-import { analyze } from '../../lib/checks/analyze.ts';
+import { analyze, exitCode } from '../../lib/checks/analyze.ts';
+import { renderText } from '../../lib/cli/render-text.ts';
 import { parseBundle, type RawBundle } from '../../lib/evidence/bundle.ts';
 import { ServiceSchema } from '../../lib/evidence/service.ts';
 import { collect } from '../../lib/providers/collect.ts';
@@ -75,6 +76,23 @@ describe('AWS collection', () => {
     expect(report.notCheckedReasons.aws).toBe('missing permission elasticloadbalancing:DescribeTargetHealth');
     expect(report.checked).toEqual(['haproxy']);
     expect(report.findings.map((f) => f.id)).toEqual(['haproxy.edge1.app.cookie-ttl']);
+  });
+
+  it.each([
+    ['denied', 'AccessDenied', 'missing permission elasticloadbalancing:DescribeTargetGroups'],
+    ['throttled on every attempt', 'ThrottlingException', 'elasticloadbalancing:DescribeTargetGroups failed: ThrottlingException (ThrottlingException for DescribeTargetGroups)'],
+  ])('never calls a service healthy when every ELB call is %s: not checked, exit 3', async (_how, error, reason) => {
+    // Prepare
+    const model = modelFromBundle(join(FIXTURES, 'aws-healthy'));
+    const clock = virtualClock();
+    fake = fakeAws(model, clock);
+    fake.failNext('DescribeTargetGroups', error, 50);
+    // Act
+    const report = analyze(parseBundle(await collect(service({ targetGroupArns: [TG] }), { clock, now })));
+    // Assess
+    expect([report.verdict, exitCode(report), report.checked, report.incomplete]).toEqual(['not-checked', 3, [], ['aws']]);
+    expect(report.notCheckedReasons.aws).toBe(reason);
+    expect(renderText(report)).toContain(`Nothing could be checked (aws): this is not a clean bill of health.\n\n  not checked: aws (${reason})\n`);
   });
 
   it('discovers 200 tagged target groups in batches of 20 and stays under 10 calls a second', async () => {

@@ -1,6 +1,8 @@
 import { describe, expect, it } from '@jest/globals';
 import { renderBlocks } from '../../lib/slack/blocks.ts';
-import { analyzeFiles, serviceYaml } from '../support/bundles.ts';
+import { join } from 'node:path';
+import { readBundle } from '../../lib/evidence/read-bundle.ts';
+import { FIXTURES, analyzeFiles, analyzeFixture, serviceYaml } from '../support/bundles.ts';
 
 /** A HAProxy config with `n` backends, each routed by path and each with a short cookie lifetime. */
 function manyBackends(n: number): string {
@@ -55,11 +57,45 @@ describe('renderBlocks', () => {
     ]);
   });
 
-  it('says so when nothing is wrong', () => {
+  it('says so when every layer was checked and nothing is wrong', async () => {
+    // Prepare
+    const report = await analyzeFixture('haproxy-healthy');
     // Act
-    const message = renderBlocks(analyzeFiles({ 'service.yaml': serviceYaml() }));
+    const message = renderBlocks(report);
     // Assess
     expect(message.text).toBe('Sticky checkout: no sticky-session problem found');
     expect(message.blocks[0]).toEqual({ type: 'header', text: { type: 'plain_text', text: ':white_check_mark: checkout: no sticky-session problem found', emoji: true } });
+  });
+
+  it('never shows a check mark when a named layer could not be checked', () => {
+    // Prepare
+    const report = analyzeFiles({
+      'service.yaml': serviceYaml('probe: { url: "https://shop.example.com/" }'),
+      'meta.json': JSON.stringify({ collectedAt: '2026-11-25T10:00:00Z', notChecked: { probe: 'https://shop.example.com/: ECONNREFUSED' } }),
+    });
+    // Act
+    const message = renderBlocks(report);
+    // Assess
+    expect(message.text).toBe('Sticky checkout: nothing could be checked (not checked: probe)');
+    expect(message.blocks.slice(0, 2)).toEqual([
+      { type: 'header', text: { type: 'plain_text', text: ':warning: checkout: nothing could be checked (not checked: probe)', emoji: true } },
+      { type: 'context', elements: [{ type: 'mrkdwn', text: 'checked: nothing · :warning: not checked: probe (https://shop.example.com/: ECONNREFUSED)' }] },
+    ]);
+  });
+
+  it('names the missing layer next to a partial check', async () => {
+    // Prepare
+    const healthy = await readBundle(join(FIXTURES, 'haproxy-healthy'));
+    const report = analyzeFiles({
+      ...Object.fromEntries(healthy.files),
+      'service.yaml': `${healthy.files.get('service.yaml')!.trimEnd()}\nprobe: { url: "https://shop.example.com/" }\n`,
+      'meta.json': JSON.stringify({ notChecked: { probe: 'collecting probe timed out after 2000 ms' } }),
+    });
+    // Act
+    const message = renderBlocks(report);
+    // Assess
+    expect(report.verdict).toBe('not-checked');
+    expect(message.text).toBe('Sticky checkout: no problem found, but not checked: probe');
+    expect(message.blocks[0]).toEqual({ type: 'header', text: { type: 'plain_text', text: ':warning: checkout: no problem found, but not checked: probe', emoji: true } });
   });
 });

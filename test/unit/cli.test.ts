@@ -141,7 +141,7 @@ describe('the sticky binary', () => {
     const json = JSON.parse((await run(process.execPath, [BIN, 'analyze', join(FIXTURES, 'multi-layer-incident'), '--format', 'json']).catch((e: { stdout: string }) => e)).stdout);
     // Assess
     expect((result as { code?: number }).code).toBe(1);
-    expect(message.text).toBe('Sticky checkout: 1 critical, 2 warning (affinity-ttl-short, draining-missing, rolling-deploy-termination)');
+    expect(message.text).toBe('Sticky checkout: 1 critical, 2 warnings (affinity-ttl-short, draining-missing, rolling-deploy-termination)');
     expect(message.blocks.length).toBeLessThanOrEqual(50);
     const buttons = message.blocks.flatMap((b: { elements?: { type: string; value?: string }[] }) => b.elements ?? []).filter((e: { type: string }) => e.type === 'button');
     expect(buttons.map((b: { value: string }) => b.value).sort()).toEqual(

@@ -43,13 +43,15 @@ const setCookiesOf = (h: Record<string, string | string[] | undefined>) => {
  * for each of the catalog's WebSocket paths on the same origin (does it reach the same backend?).
  * Only catalog URLs are ever requested. Cookie values are never recorded.
  */
-export async function probeService(service: Service, timeoutMs: number): Promise<ProbeExchanges> {
+export async function probeService(service: Service, timeoutMs: number, signal?: AbortSignal): Promise<ProbeExchanges> {
   const p = service.probe;
   if (!p) throw new ProviderError('no probe URL in the catalog');
   const url = p.url.replace(/^ws/, 'http');
   const deadline = Date.now() + timeoutMs;
   const left = () => Math.max(100, deadline - Date.now());
   const agent = new Agent({ keepAliveTimeout: 1000, connect: { timeout: Math.min(timeoutMs, 3000) } });
+  const stop = () => void agent.destroy().catch(() => {});
+  signal?.addEventListener('abort', stop, { once: true });
   const exchanges: ProbeExchange[] = [];
   const jar = new CookieJar();
   const one = async (phase: 'no-jar' | 'jar') => {
@@ -58,7 +60,7 @@ export async function probeService(service: Service, timeoutMs: number): Promise
     const at = new Date().toISOString();
     try {
       const res = await request(url, {
-        method: 'GET', dispatcher: agent, headersTimeout: left(), bodyTimeout: left(),
+        method: 'GET', dispatcher: agent, headersTimeout: left(), bodyTimeout: left(), ...(signal ? { signal } : {}),
         headers: { 'user-agent': 'sticky-probe/1', ...(cookieHeader ? { cookie: cookieHeader } : {}) },
       });
       await res.body.dump();
@@ -78,16 +80,17 @@ export async function probeService(service: Service, timeoutMs: number): Promise
     }
   };
   try {
-    for (let i = 0; i < Math.min(NO_JAR_REQUESTS, p.requests); i++) await one('no-jar');
+    for (let i = 0; i < Math.min(NO_JAR_REQUESTS, p.requests) && !signal?.aborted; i++) await one('no-jar');
     if (exchanges.every((x) => x.error)) throw new ProviderError(`${url}: ${exchanges[0]?.error ?? 'no answer'}`);
-    for (let i = 0; i < p.requests; i++) await one('jar');
+    for (let i = 0; i < p.requests && !signal?.aborted; i++) await one('jar');
     const origin = new URL(url);
     for (const path of service.websocketPaths) {
       const wsUrl = `${origin.protocol === 'https:' ? 'wss:' : 'ws:'}//${origin.host}${path}`;
       exchanges.push(await upgrade(wsUrl, await jar.getCookieString(url), p.backendHeader, left()));
     }
   } finally {
-    await agent.close();
+    signal?.removeEventListener('abort', stop);
+    if (!signal?.aborted) await agent.close();
   }
   return { url, backendHeader: p.backendHeader, exchanges };
 }
