@@ -28,7 +28,9 @@ export async function runtimeFromEnv(): Promise<Runtime> {
   const arn = process.env.STICKY_STATE_MACHINE_ARN;
   if (!arn) throw new Error('STICKY_STATE_MACHINE_ARN is not set');
   const token = await secret('SLACK_BOT_TOKEN', 'SLACK_BOT_TOKEN_PARAMETER');
-  const slack = new WebClient(token, { ...(process.env.SLACK_API_URL ? { slackApiUrl: process.env.SLACK_API_URL } : {}) });
+  // No hidden waits: a call that fails or is rate-limited fails fast, and the caller decides (the
+  // runbook retries with backoff, the alarm function honours Retry-After within its budget).
+  const slack = new WebClient(token, { ...(process.env.SLACK_API_URL ? { slackApiUrl: process.env.SLACK_API_URL } : {}), timeout: 3000, retryConfig: { retries: 0 }, rejectRateLimitedCalls: true });
   let cached: Promise<Catalog> | undefined;
   const catalog = () => (cached ??= loadCatalog(catalogPath(undefined, process.env)));
   return {

@@ -6,10 +6,11 @@ import { register as registerActions } from '../lib/slack/listeners/actions.ts';
 import { register as registerCommands } from '../lib/slack/listeners/commands.ts';
 import { localStore } from '../lib/store/store.ts';
 import { LocalEngine } from '../lib/workflow/engine-local.ts';
+import { startSweeper } from '../lib/workflow/sweeper.ts';
 
 /**
  * The bot on a real workspace without AWS: the same listeners over Socket Mode, the triage state
- * machine in this process, the store on dynalite on disk (`.sticky-dev/`). Needs SLACK_BOT_TOKEN
+ * machine in this process with the sweeper every minute, the store on dynalite on disk (`.sticky-dev/`). Needs SLACK_BOT_TOKEN
  * and SLACK_APP_TOKEN (an app-level token with connections:write), and a catalog.
  */
 const bot = process.env.SLACK_BOT_TOKEN;
@@ -24,10 +25,11 @@ let cached: Promise<Catalog> | undefined;
 const catalog = () => (cached ??= loadCatalog(catalogPath(undefined, process.env)));
 const now = () => new Date();
 const engine = new LocalEngine({ store, slack: slack as never, catalog, now });
+const stopSweeper = startSweeper({ store, slack: slack as never, catalog, now, engine }, 60_000);
 setRuntime({ store, engine, catalog, service: async (n) => findService(await catalog(), n), slack: slack as never, now, alarmChannel: process.env.STICKY_ALARM_CHANNEL, dedupeWindowMs: 15 * 60_000 });
 const app = new App({ token: bot, appToken, socketMode: true, logLevel: LogLevel.INFO });
 registerCommands(app);
 registerActions(app);
 await app.start();
 console.log(`sticky dev bot connected over Socket Mode; catalog ${catalogPath(undefined, process.env)}; Ctrl-C stops it`);
-process.on('SIGINT', () => void app.stop().then(stop).then(() => process.exit(0)));
+process.on('SIGINT', () => void app.stop().then(stopSweeper).then(stop).then(() => process.exit(0)));

@@ -22,7 +22,7 @@ export function deployableDefinition(): unknown {
  */
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const out = join(root, '.build');
-export const FUNCTIONS = ['slack', 'alarm', 'step'] as const;
+export const FUNCTIONS = ['slack', 'alarm', 'step', 'sweeper'] as const;
 
 /**
  * Modules Bolt loads for receivers the Slack Lambda never constructs (Express, Socket Mode, OAuth

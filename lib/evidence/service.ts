@@ -56,9 +56,10 @@ export const ProbeLocationSchema = z.strictObject({
 });
 
 /**
- * A catalog entry, exactly the `service.yaml` of docs/evidence-bundle.md plus two optional additions:
- * `approvers` (who may approve fixes) and `sessionCookie` (the app's own session cookie name,
- * used by fixes that hash on it). Unknown keys are rejected so a typo never silently disables
+ * A catalog entry, exactly the `service.yaml` of docs/evidence-bundle.md plus optional additions:
+ * `approvers` and `approvals` (who may approve fixes, and how many of them per risk),
+ * `slackChannel`, and `sessionCookie` (the app's own session cookie name, used by fixes that
+ * hash on it). Unknown keys are rejected so a typo never silently disables
  * a rule.
  */
 export const ServiceSchema = z.strictObject({
@@ -72,6 +73,12 @@ export const ServiceSchema = z.strictObject({
   websocketPaths: z.array(urlPath).default([]),
   sessionCookie: z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, 'must be a cookie name').optional(),
   approvers: z.array(z.string().regex(/^[UWS][A-Z0-9]+$/, 'must be a Slack user (U…/W…) or user-group (S…) id')).optional(),
+  /** How many distinct approvers a fix of each risk needs (default 1); for high risk the requester never counts. */
+  approvals: z.strictObject({
+    low: z.number().int().min(1).max(5).optional(),
+    medium: z.number().int().min(1).max(5).optional(),
+    high: z.number().int().min(1).max(5).optional(),
+  }).optional(),
   /** The Slack channel alarm-triggered triages are posted to. */
   slackChannel: z.string().regex(/^[CGD][A-Z0-9]+$/, 'must be a Slack channel id').optional(),
   aws: AwsLocationSchema.optional(),

@@ -30,7 +30,14 @@ function findingBlock(f: Finding): SectionBlock {
 
 /** How the bot shows each plan: the approval id its buttons carry, and its state once decided. */
 export interface PlanStates {
-  [planId: string]: { approvalId?: string; state?: string; rollback?: boolean };
+  [planId: string]: {
+    approvalId?: string;
+    /** Once decided: who decided what, and what came of it (replaces the buttons). */
+    state?: string;
+    rollback?: boolean;
+    /** While still open: how far the decision is (`1 of 2 approvals: <@U2>`), shown above the buttons. */
+    progress?: string;
+  };
 }
 
 /** Options of {@link renderBlocks}: plan states, and the triage the Show evidence button names. */
@@ -93,7 +100,7 @@ function planBlocks(p: Plan, states: PlanStates = {}): KnownBlock[] {
       { type: 'button', action_id: `reject:${p.action}`, text: { type: 'plain_text', text: 'Reject' }, value },
     ],
   };
-  return [section, actions];
+  return st?.progress ? [section, { type: 'context', elements: [{ type: 'mrkdwn', text: clip(st.progress, 3000) }] }, actions] : [section, actions];
 }
 
 /** The one-line summary used as the header suffix and in the notification fallback. */

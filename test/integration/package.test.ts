@@ -22,24 +22,24 @@ const ofType = (type: string) => Object.entries(t.Resources).filter(([, r]) => r
 const shape = (s: Obj[]) => s.map((x) => [x.Sid, x.Action, x.Condition ?? null]);
 
 describe('the packaged CloudFormation template', () => {
-  it('has the three functions on Node.js 24 / arm64, each with its own role and no secret in its environment', () => {
+  it('has the four functions on Node.js 24 / arm64, each with its own role and no secret in its environment', () => {
     // Act
     const fns = Object.fromEntries(ofType('AWS::Lambda::Function').map(([k, r]) => [k, r.Properties]));
     // Assess
-    expect(Object.keys(fns).sort()).toEqual(['AlarmLambdaFunction', 'SlackLambdaFunction', 'StepLambdaFunction']);
+    expect(Object.keys(fns).sort()).toEqual(['AlarmLambdaFunction', 'SlackLambdaFunction', 'StepLambdaFunction', 'SweeperLambdaFunction']);
     for (const [name, p] of Object.entries(fns)) {
       expect([p.Runtime, p.Architectures]).toEqual(['nodejs24.x', ['arm64']]);
       expect(p.Role).toEqual({ 'Fn::GetAtt': [`${name.replace('LambdaFunction', '')}Role`, 'Arn'] });
       expect(Object.keys(p.Environment.Variables).sort()).toEqual(['NODE_OPTIONS', 'SLACK_BOT_TOKEN_PARAMETER', 'SLACK_SIGNING_SECRET_PARAMETER', 'STICKY_CATALOG', 'STICKY_STATE_MACHINE_ARN', 'STICKY_TABLE']);
     }
-    expect(ofType('AWS::Logs::LogGroup').map(([, r]) => r.Properties.RetentionInDays)).toEqual([30, 30, 30]);
+    expect(ofType('AWS::Logs::LogGroup').map(([, r]) => r.Properties.RetentionInDays)).toEqual([30, 30, 30, 30]);
   });
 
   it('grants each role exactly the statements derived from the code', () => {
     // Act
     const derived = iamStatements();
     // Assess
-    for (const fn of ['slack', 'alarm', 'step'] as const) {
+    for (const fn of ['slack', 'alarm', 'step', 'sweeper'] as const) {
       const role = t.Resources[`${fn[0]!.toUpperCase()}${fn.slice(1)}Role`];
       expect(shape(role.Properties.Policies[0].PolicyDocument.Statement)).toEqual(shape(derived[fn]));
     }
@@ -50,6 +50,14 @@ describe('the packaged CloudFormation template', () => {
       Condition: { Null: { 'aws:ResourceTag/sticky:service': 'false' } },
     });
     expect(JSON.stringify(t.Resources.SlackRole)).not.toContain('elasticloadbalancing');
+    expect(JSON.stringify(t.Resources.SweeperRole)).not.toMatch(/elasticloadbalancing|ModifyTargetGroup/);
+  });
+
+  it('runs the sweeper every five minutes', () => {
+    // Act
+    const rules = ofType('AWS::Events::Rule').map(([, r]) => r.Properties);
+    // Assess
+    expect(rules.map((r) => [r.ScheduleExpression, r.State, r.Targets[0].Arn])).toEqual([['rate(5 minutes)', 'ENABLED', { 'Fn::GetAtt': ['SweeperLambdaFunction', 'Arn'] }]]);
   });
 
   it('has the state machine calling the step function, the table with TTL and point-in-time recovery, and alarms on the bot', () => {
@@ -73,6 +81,7 @@ describe('the bundled Slack function', () => {
     const { writeFileSync, mkdtempSync } = await import('node:fs');
     const { tmpdir } = await import('node:os');
     const slack = new SlackApiDouble();
+    slack.tokens.add('xoxb-bundle');
     const store = await localStore();
     const dir = mkdtempSync(join(tmpdir(), 'sticky-bundle-'));
     writeFileSync(join(dir, 'catalog.yaml'), '- name: checkout\n  hosts: [shop.example.com]\n  sessionTimeoutSeconds: 3600\n');
