@@ -9,7 +9,12 @@ export interface Report {
   collectedAt: string | undefined;
   checked: Layer[];
   notChecked: Layer[];
-  notCheckedReasons: Partial<Record<Layer, string>>;
+  /**
+   * Why each layer in `notChecked` was not checked, plus one entry per instance of a checked
+   * layer that could not be reached, keyed `<layer>/<instance>` (`haproxy/edge1@i-0abc`), whose
+   * value reads `<instance>: <reason>`.
+   */
+  notCheckedReasons: Partial<Record<Layer, string>> & Record<string, string>;
   findings: Finding[];
   remediations: Plan[];
   problems: Problem[];
@@ -50,12 +55,15 @@ export function analyze(ev: Evidence, checks: readonly Check[] = CHECKS): Report
   findings.sort((a, b) => SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity] || order(a) - order(b) || a.id.localeCompare(b.id));
   const rank = new Map<string, number>();
   findings.forEach((f, i) => f.remediation && !rank.has(f.remediation) && rank.set(f.remediation, i));
-  const reasons: Partial<Record<Layer, string>> = {};
+  const reasons: Partial<Record<Layer, string>> & Record<string, string> = {};
   for (const layer of LAYERS) {
     if (ev.present.has(layer)) continue;
     const broken = ev.problems.find((p) => layerOf(p.file) === layer);
     reasons[layer] = ev.meta.notChecked[layer]
       ?? (broken ? `could not read ${broken.file}${broken.line ? `:${broken.line}` : ''}: ${broken.message}` : 'no evidence in the bundle');
+  }
+  for (const [key, reason] of Object.entries(ev.meta.notChecked)) {
+    if (key.includes('/') && ev.present.has(key.slice(0, key.indexOf('/')) as Layer)) reasons[key] = reason;
   }
   return {
     service: ev.service.name,
@@ -75,8 +83,18 @@ export function worstSeverity(report: Report): Finding['severity'] | undefined {
   return report.findings[0]?.severity;
 }
 
-/** Exit status of `sticky analyze`/`check`: 2 for unreadable input, 1 for a warning or worse, else 0. */
-export function exitCode(report: Report): 0 | 1 | 2 {
+/** The instances of checked layers that could not be reached (`not checked: <instance>: <reason>`), in key order. */
+export function notCheckedInstances(report: Report): string[] {
+  return Object.keys(report.notCheckedReasons).filter((k) => k.includes('/')).sort().map((k) => report.notCheckedReasons[k]!);
+}
+
+/**
+ * Exit status of `sticky analyze`/`check`: 2 for unreadable input, 1 for a warning or worse,
+ * 3 when nothing is wrong in what was seen but an instance of a layer could not be checked,
+ * else 0.
+ */
+export function exitCode(report: Report): 0 | 1 | 2 | 3 {
   if (report.problems.length > 0) return 2;
-  return report.findings.some((f) => f.severity !== 'info') ? 1 : 0;
+  if (report.findings.some((f) => f.severity !== 'info')) return 1;
+  return notCheckedInstances(report).length > 0 ? 3 : 0;
 }

@@ -71,7 +71,7 @@ async function analyzeCommand(args: string[], io: Io): Promise<number> {
   return print(analyze(parseBundle(await readBundle(positionals[0]!))), format, io);
 }
 
-function print(report: Report, format: (typeof FORMATS)[number], io: Io): 0 | 1 | 2 {
+function print(report: Report, format: (typeof FORMATS)[number], io: Io): 0 | 1 | 2 | 3 {
   if (format === 'json') io.stdout.write(`${JSON.stringify(toJson(report), null, 2)}\n`);
   else if (format === 'blocks') io.stdout.write(`${JSON.stringify(renderBlocks(report), null, 2)}\n`);
   else io.stdout.write(renderText(report, styleFor(Boolean(io.stdout.isTTY), io.env)));

@@ -55,6 +55,7 @@ export function renderText(r: Report, style: Style = plainStyle): string {
   }
   const tail: string[] = [];
   for (const l of r.notChecked) tail.push(`  not checked: ${l} (${r.notCheckedReasons[l] ?? 'no evidence'})`);
+  for (const [, reason] of Object.entries(r.notCheckedReasons).filter(([k]) => k.includes('/')).sort(([a], [b]) => a.localeCompare(b))) tail.push(`  not checked: ${reason}`);
   for (const p of r.problems) tail.push(`  could not read ${p.file}${p.line ? `:${p.line}` : ''}: ${p.message}`);
   for (const n of r.notes) tail.push(`  note: ${n}`);
   if (tail.length > 0) out.push('', ...tail.map((t) => style.dim(t)));

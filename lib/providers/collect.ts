@@ -3,6 +3,7 @@ import { layersOf } from '../catalog/catalog.ts';
 import { LAYERS, type Layer, type RawBundle } from '../evidence/bundle.ts';
 import type { Service } from '../evidence/service.ts';
 import { withTimeout } from './errors.ts';
+import { usesSsm } from './ssm/instances.ts';
 import type { Clock } from './aws/calls.ts';
 
 /** Progress of one layer, for the terminal (stderr) and later for Slack. */
@@ -22,7 +23,7 @@ export interface CollectOptions {
   clock?: Clock;
 }
 
-type Collector = (s: Service, timeoutMs: number, opts: CollectOptions) => Promise<{ files: Record<string, string>; notes: string[] }>;
+type Collector = (s: Service, timeoutMs: number, opts: CollectOptions) => Promise<{ files: Record<string, string>; notes: string[]; notChecked?: Record<string, string> }>;
 
 /**
  * AWS: ELB evidence, then CloudWatch for the target groups found. The SDK is loaded only when a
@@ -48,11 +49,13 @@ const collectAws: Collector = async (s, _t, opts) => {
 const COLLECTORS: Partial<Record<Layer, Collector>> = {
   aws: collectAws,
   kubernetes: async (s) => (await import('./kubernetes/collect.ts')).collectKubernetes(s),
-  haproxy: async (s, t) => {
+  haproxy: async (s, t, o) => {
+    if (usesSsm(s, 'haproxy')) return (await import('./ssm/collect.ts')).collectSsmLayer('haproxy', s, t, o);
     const { collectHaproxy } = await import('./haproxy/collect.ts');
     return merge(await Promise.all((s.haproxy ?? []).map((h) => collectHaproxy(h, t))));
   },
-  nginx: async (s, t) => {
+  nginx: async (s, t, o) => {
+    if (usesSsm(s, 'nginx')) return (await import('./ssm/collect.ts')).collectSsmLayer('nginx', s, t, o);
     const { collectNginx } = await import('./nginx/collect.ts');
     return merge(await Promise.all((s.nginx ?? []).map((n) => collectNginx(n, t))));
   },
@@ -72,7 +75,7 @@ function merge(parts: { files: Record<string, string>; notes: string[] }[]) {
  * the other layers are still returned.
  */
 export async function collect(service: Service, opts: CollectOptions = {}): Promise<RawBundle> {
-  const timeoutOf = (l: Layer) => opts.timeoutMs ?? (l === 'aws' ? 60_000 : 10_000);
+  const timeoutOf = (l: Layer) => opts.timeoutMs ?? (l === 'aws' ? 60_000 : usesSsm(service, l) ? 30_000 : 10_000);
   const files = new Map<string, string>([['service.yaml', stringify(service)]]);
   const notChecked: Record<string, string> = {};
   const notes: string[] = [];
@@ -92,6 +95,7 @@ export async function collect(service: Service, opts: CollectOptions = {}): Prom
         const got = await withTimeout(`collecting ${layer}`, timeoutOf(layer), () => collector(service, timeoutOf(layer), opts));
         for (const [k, v] of Object.entries(got.files)) files.set(k, v);
         notes.push(...got.notes);
+        Object.assign(notChecked, got.notChecked);
         opts.onProgress?.({ layer, state: 'done' });
       } catch (e) {
         notChecked[layer] = (e as Error).message;

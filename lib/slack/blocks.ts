@@ -111,13 +111,14 @@ export function headline(r: Report): string {
  */
 export function renderBlocks(r: Report, states: PlanStates = {}, opts: RenderOptions = {}): SlackMessage {
   const worst = r.findings[0]?.severity;
+  const blind = Object.entries(r.notCheckedReasons).filter(([k]) => k.includes('/')).sort(([a], [b]) => a.localeCompare(b)).map(([, v]) => `not checked: ${esc(v)}`);
   const head: KnownBlock[] = [
-    { type: 'header', text: { type: 'plain_text', text: clip(`${worst ? `${EMOJI[worst]} ` : ':white_check_mark: '}${r.service}: ${headline(r)}`, 150), emoji: true } },
+    { type: 'header', text: { type: 'plain_text', text: clip(`${worst ? `${EMOJI[worst]} ` : blind.length ? ':warning: ' : ':white_check_mark: '}${r.service}: ${headline(r)}`, 150), emoji: true } },
     {
       type: 'context',
       elements: [{
         type: 'mrkdwn',
-        text: clip([`checked: ${r.checked.join(', ') || 'nothing'}`, ...r.notChecked.map((l) => `not checked: ${l} (${esc(r.notCheckedReasons[l] ?? 'no evidence')})`), ...r.problems.map((p) => `could not read ${esc(p.file)}${p.line ? `:${p.line}` : ''}`)].join(' · '), 3000),
+        text: clip([`checked: ${r.checked.join(', ') || 'nothing'}`, ...r.notChecked.map((l) => `not checked: ${l} (${esc(r.notCheckedReasons[l] ?? 'no evidence')})`), ...blind, ...r.problems.map((p) => `could not read ${esc(p.file)}${p.line ? `:${p.line}` : ''}`)].join(' · '), 3000),
       }],
     },
   ];
