@@ -20,7 +20,7 @@ export class SsmInstanceError extends ProviderError {
 }
 
 const clients = new Map<string, SSMClient>();
-const limiters = new Map<string, RateLimiter>();
+const limiters = new WeakMap<Clock, Map<string, RateLimiter>>();
 
 /** One SSM client per region (standard retry mode), created on first use. */
 export function ssmClient(region: string): SSMClient {
@@ -31,8 +31,10 @@ export function ssmClient(region: string): SSMClient {
 
 /** Every SSM call of one region goes through one token bucket, so many instances never throttle the account. */
 function limiter(region: string, clock: Clock): RateLimiter {
-  let l = limiters.get(region);
-  if (!l) limiters.set(region, (l = new RateLimiter(10, 20, clock)));
+  let byRegion = limiters.get(clock);
+  if (!byRegion) limiters.set(clock, (byRegion = new Map()));
+  let l = byRegion.get(region);
+  if (!l) byRegion.set(region, (l = new RateLimiter(10, 20, clock)));
   return l;
 }
 

@@ -315,8 +315,10 @@ candidate_of() {
 if [ "$layer" = haproxy ]; then
   set -- 
   while IFS= read -r s; do set -- "$@" -f "$(candidate_of "$s")"; done < "$work/src"
-  if ! (cd "$(dirname -- "$config")" && timeout 20 haproxy -c -q "$@") > "$work/check" 2>&1; then
-    invalid "haproxy -c rejected the change: $(grep -v '^$' "$work/check" | head -n 3 | tr '\\n' ' ' | sed 's/ $//')"
+  if ! (cd "$(dirname -- "$config")" && timeout 20 haproxy -c "$@") > "$work/check" 2>&1; then
+    msg=$( (grep -F '[ALERT]' "$work/check" || grep -v '^$' "$work/check") | sed 's/^\\[ALERT\\][^:]*: //' | head -n 2 | tr '\\n' ' ' | sed 's/ $//')
+    for n in "\${!paths[@]}"; do msg=\${msg//"$work/cand$n"/\${paths[$n]}}; done
+    invalid "haproxy -c rejected the change: $msg"
   fi
 else
   base=$(dirname -- "$config")
@@ -331,7 +333,8 @@ else
   to=$(printf '%s' "$copy/" | sed 's/[\\|&]/\\\\&/g')
   grep -rlF -- "$base/" "$copy" 2>/dev/null | while IFS= read -r f; do sed -i "s|$esc|$to|g" "$f"; done
   if ! timeout 20 "$bin" -t -q -c "$copy/\${config#"$base"/}" > "$work/check" 2>&1; then
-    invalid "nginx -t rejected the change: $(grep -v 'test failed' "$work/check" | grep -v '^$' | head -n 2 | tr '\\n' ' ' | sed 's/ $//')"
+    msg=$(grep -v 'test failed' "$work/check" | grep -v '^$' | head -n 2 | tr '\\n' ' ' | sed 's/ $//')
+    invalid "nginx -t rejected the change: \${msg//"$copy/"/"$base/"}"
   fi
 fi
 workers() {
