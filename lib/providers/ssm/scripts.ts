@@ -333,7 +333,7 @@ else
   to=$(printf '%s' "$copy/" | sed 's/[\\|&]/\\\\&/g')
   grep -rlF -- "$base/" "$copy" 2>/dev/null | while IFS= read -r f; do sed -i "s|$esc|$to|g" "$f"; done
   if ! timeout 20 "$bin" -t -q -c "$copy/\${config#"$base"/}" > "$work/check" 2>&1; then
-    msg=$(grep -v 'test failed' "$work/check" | grep -v '^$' | head -n 2 | tr '\\n' ' ' | sed 's/ $//')
+    msg=$(grep -v 'test failed' "$work/check" | grep -v '^$' | sed -E 's/^[0-9]{4}\\/[0-9]{2}\\/[0-9]{2} [0-9:]{8} \\[([a-z]+)\\] [0-9]+#[0-9]+: /nginx: [\\1] /' | head -n 2 | tr '\\n' ' ' | sed 's/ $//')
     invalid "nginx -t rejected the change: \${msg//"$copy/"/"$base/"}"
   fi
 fi
