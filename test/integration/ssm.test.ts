@@ -245,3 +245,65 @@ describe('instances that cannot be checked', () => {
     expect(exitCode(report)).toBe(3);
   });
 });
+
+describe('the Slack flow with HAProxy on an EC2 instance', () => {
+  it('checks through SSM, applies on approval through SSM, verifies, and rolls back from the thread', async () => {
+    // Prepare
+    const { WebClient } = await import('@slack/web-api');
+    const { stringify } = await import('yaml');
+    const { loadCatalog, findService } = await import('../../lib/catalog/catalog.ts');
+    const { setRuntime } = await import('../../lib/runtime.ts');
+    const { localStore } = await import('../../lib/store/store.ts');
+    const { LocalEngine } = await import('../../lib/workflow/engine-local.ts');
+    const { handler } = await import('../../functions/slack.ts');
+    const { SlackApiDouble, signedEvent, slashBody, clickBody } = await import('../support/slack-api-double.ts');
+    lab = await startLab('haproxy-cookie-ttl');
+    ssm = new SsmDouble([instance()]);
+    const slack = new SlackApiDouble();
+    const { store, stop } = await localStore();
+    const dir = mkdtempSync(join(tmpdir(), 'sticky-ssm-slack-'));
+    const saved = { ...process.env };
+    cleanups.push(async () => {
+      setRuntime(undefined);
+      process.env = saved;
+      await slack.stop();
+      await stop();
+      rmSync(dir, { recursive: true, force: true });
+    });
+    Object.assign(process.env, { SLACK_SIGNING_SECRET: 'ssm-secret', SLACK_BOT_TOKEN: 'xoxb-test', SLACK_API_URL: await slack.start() });
+    const file = join(dir, 'catalog.yaml');
+    writeFileSync(file, stringify([{ ...viaSsm(lab), approvers: ['U2'], slackChannel: 'C1' }]));
+    const catalog = () => loadCatalog(file);
+    const web = new WebClient('xoxb-test', { slackApiUrl: process.env.SLACK_API_URL!, retryConfig: { retries: 0 } });
+    const engine = new LocalEngine({ store, slack: web as never, catalog, now: () => new Date() }, { approvalTimeoutMs: 30_000 });
+    setRuntime({ store, engine, catalog, service: async (n) => findService(await catalog(), n), slack: web as never, now: () => new Date(), alarmChannel: 'C1', dedupeWindowMs: 15 * 60_000 });
+    const start = jest.spyOn(engine, 'start');
+    const until = async <T>(what: string, f: () => T | undefined): Promise<T> => {
+      for (const end = Date.now() + 30_000; Date.now() < end; await new Promise((r) => setTimeout(r, 25))) {
+        const v = f();
+        if (v) return v;
+      }
+      throw new Error(`timed out waiting for ${what}`);
+    };
+    const config = lab.service.haproxy![0]!.config;
+    // Act
+    await handler(signedEvent(slashBody(`check ${lab.service.name}`, 'U1'), 'ssm-secret') as never, {} as never);
+    const report = await until('the report', () => slack.of('chat.postMessage').find((m) => Array.isArray(m.blocks)));
+    const button = report.blocks.find((b: { type: string }) => b.type === 'actions').elements.find((e: { action_id: string }) => e.action_id.startsWith('approve:'));
+    await until('the execution to wait', () => engine.pending()[0]);
+    await handler(signedEvent(clickBody(button.action_id, button.value, 'U2'), 'ssm-secret') as never, {} as never);
+    await engine.settled(await start.mock.results[0]!.value as string);
+    const applied = readFileSync(config, 'utf8');
+    const verified = slack.of('chat.update').pop()!.blocks;
+    const rollback = verified.find((b: { block_id?: string }) => b.block_id?.startsWith('rollback:')).elements[0];
+    await handler(signedEvent(clickBody(rollback.action_id, rollback.value, 'U2'), 'ssm-secret') as never, {} as never);
+    // Assess
+    expect(JSON.stringify(report.blocks)).toContain(`haproxy/edge1@${ID}.cfg:19: cookie SERVERID insert indirect nocache maxidle 10m`);
+    expect(button.action_id).toBe('approve:haproxy.raise-cookie-lifetime');
+    expect(applied).toContain('cookie SERVERID insert indirect nocache maxidle 2h');
+    expect(JSON.stringify(verified)).toMatch(/:white_check_mark: approved by <@U2> at \d\d:\d\d UTC: verified: the finding is gone/);
+    expect(readFileSync(config, 'utf8')).toContain('cookie SERVERID insert indirect nocache maxidle 10m');
+    expect(JSON.stringify(slack.of('chat.update').pop()!.blocks)).toContain(':leftwards_arrow_with_hook: approved by <@U2>');
+    expect(scripts()).toEqual(['sticky: collect haproxy edge1', `sticky: apply haproxy.edge1-${ID}.app.raise-cookie-lifetime`, 'sticky: collect haproxy edge1', `sticky: rollback haproxy.edge1-${ID}.app.raise-cookie-lifetime`]);
+  });
+});
