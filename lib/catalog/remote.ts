@@ -13,8 +13,9 @@ export function parseRemoteLocation(location: string): RemoteCatalog {
 }
 
 function reasonOf(e: unknown): string {
-  const err = e as { name?: string; message?: string };
-  return err.name && err.message && !err.message.startsWith(err.name) ? `${err.name}: ${err.message}` : (err.message ?? err.name ?? String(e));
+  const { name = 'Error', message = '' } = e as { name?: string; message?: string };
+  if (!message) return name;
+  return message.startsWith(name) ? message : `${name}: ${message}`;
 }
 
 /**
