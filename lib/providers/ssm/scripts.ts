@@ -277,7 +277,7 @@ restore() {
 on_exit() {
   if [ "$state" = writing ] || [ "$state" = reloading ]; then
     restore
-    [ "$state" = reloading ] && timeout 30 sh -c "$reload" >/dev/null 2>&1
+    [ "$state" = reloading ] && timeout 20 sh -c "$reload" >/dev/null 2>&1
     echo "STICKY-STEP restored the previous configuration"
   fi
   cleanup
@@ -286,7 +286,7 @@ trap on_exit EXIT
 trap 'echo "STICKY-FAILED stopped by a signal"; exit 31' INT TERM HUP
 ${lines.join('\n')}
 exec 9> "$spooldir/sticky-apply.lock" || fail "cannot open the lock file"
-flock -w 20 9 || fail "another change is being applied on this instance; try again"
+flock -w 10 9 || fail "another change is being applied on this instance; try again"
 if [ "$layer" = haproxy ]; then
   printf '%s' ${q(b64((i.sources ?? [i.config]).join('\n')))} | base64 -d > "$work/expected-sources"
   echo >> "$work/expected-sources"
@@ -360,12 +360,12 @@ reloaded() {
   while [ "$(date +%s)" -lt "$end" ]; do
     now=$(workers)
     if [ -n "$now" ] && [ -n "$(comm -13 <(echo "$before") <(echo "$now"))" ]; then return 0; fi
-    if [ "$(date +%s)" -ge "$again" ]; then timeout 30 sh -c "$reload" >/dev/null 2>&1; again=$end; fi
+    if [ "$(date +%s)" -ge "$again" ]; then timeout 5 sh -c "$reload" >/dev/null 2>&1; again=$end; fi
     sleep 0.1
   done
   return 1
 }
-if ! timeout 30 sh -c "$reload" > "$work/reload" 2>&1; then
+if ! timeout 20 sh -c "$reload" > "$work/reload" 2>&1; then
   fail "the reload (\${reload}) failed: $(tail -n 2 "$work/reload" | tr '\\n' ' ' | sed 's/ $//'); the previous configuration was restored"
 fi
 if ! reloaded; then

@@ -24,8 +24,12 @@ export interface SsmUndo {
   runtime?: string[];
 }
 
-/** How long an apply or rollback script may run on the instance: validation, write, reload and the wait for a new worker fit well inside. */
-const EXECUTION_TIMEOUT_SECONDS = 90;
+/**
+ * How long an apply or rollback script may run on the instance: the lock (10 s), validation
+ * (20 s), the reload (20 s) and the wait for a new worker (10 s) fit inside, and the whole wait
+ * (delivery 30 s + this + 10 s) stays under the step Lambda's 120 s.
+ */
+const EXECUTION_TIMEOUT_SECONDS = 75;
 
 const sha = (text: string) => createHash('sha256').update(text.replace(/\n+$/, '')).digest('hex');
 const MARKER = /^# configuration file (.+):\s*$/gm;
@@ -43,7 +47,7 @@ async function runChange(plan: Plan, service: Service, script: string, what: str
   let r;
   try {
     r = await runShellScript(ssmClient(t.ssm.region), t.instanceId, script, {
-      region: t.ssm.region, comment: `sticky: ${what} ${plan.id}`, deadline: started + (30 + EXECUTION_TIMEOUT_SECONDS + 15) * 1000, executionTimeoutSeconds: EXECUTION_TIMEOUT_SECONDS,
+      region: t.ssm.region, comment: `sticky: ${what} ${plan.id}`, deadline: started + (30 + EXECUTION_TIMEOUT_SECONDS + 10) * 1000, executionTimeoutSeconds: EXECUTION_TIMEOUT_SECONDS,
     });
   } catch (e) {
     if (e instanceof SsmInstanceError) {
