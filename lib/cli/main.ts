@@ -41,7 +41,8 @@ Usage:
   sticky help
 
 The catalog is --catalog PATH, else $STICKY_CATALOG, else ./sticky.config.yaml: a YAML list of
-service entries (EVIDENCE.md's service.yaml), or a folder of service files.
+service entries (EVIDENCE.md's service.yaml), or a folder of service files; s3://bucket/key and
+ssm:/parameter/name read it from S3 or SSM Parameter Store.
 
 Formats:
   text    for a person at a terminal (default); colour on a TTY unless NO_COLOR is set
@@ -52,6 +53,7 @@ Exit codes:
   0  no finding of severity warning or critical
   1  at least one warning or critical finding
   2  bad input or usage (missing folder, invalid service.yaml, unreadable evidence file)
+  3  no such finding, but an instance of a layer could not be checked (not checked: <instance>: <reason>)
 `;
 
 const FORMATS = ['text', 'json', 'blocks'] as const;
