@@ -1,6 +1,7 @@
 import { WebClient } from '@slack/web-api';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { catalogPath, findService, loadCatalog, type Catalog } from './catalog/catalog.ts';
+import { catalogPath, findService } from './catalog/catalog.ts';
+import { catalogLoader } from './catalog/remote.ts';
 import type { Runtime } from './runtime.ts';
 import { Store } from './store/store.ts';
 import { StepFunctionsEngine } from './workflow/engine.ts';
@@ -20,7 +21,11 @@ export async function secret(envName: string, parameterEnv: string): Promise<str
   return r.Parameter.Value;
 }
 
-/** The AWS runtime: DynamoDB table, Step Functions, Slack over the Web API. */
+/**
+ * The AWS runtime: DynamoDB table, Step Functions, Slack over the Web API, and the catalog from
+ * the package or, with `STICKY_CATALOG=s3://…` or `ssm:/…`, from S3 or Parameter Store (cached
+ * for `STICKY_CATALOG_TTL_SECONDS`, default 60).
+ */
 export async function runtimeFromEnv(): Promise<Runtime> {
   const table = process.env.STICKY_TABLE ?? 'sticky';
   const endpoint = process.env.STICKY_DYNAMODB_ENDPOINT;
@@ -31,8 +36,7 @@ export async function runtimeFromEnv(): Promise<Runtime> {
   // No hidden waits: a call that fails or is rate-limited fails fast, and the caller decides (the
   // runbook retries with backoff, the alarm function honours Retry-After within its budget).
   const slack = new WebClient(token, { ...(process.env.SLACK_API_URL ? { slackApiUrl: process.env.SLACK_API_URL } : {}), timeout: 3000, retryConfig: { retries: 0 }, rejectRateLimitedCalls: true });
-  let cached: Promise<Catalog> | undefined;
-  const catalog = () => (cached ??= loadCatalog(catalogPath(undefined, process.env)));
+  const catalog = catalogLoader(catalogPath(undefined, process.env), { ttlMs: Number(process.env.STICKY_CATALOG_TTL_SECONDS ?? 60) * 1000 });
   return {
     store, engine: new StepFunctionsEngine(arn), catalog, service: async (n) => findService(await catalog(), n),
     slack: slack as unknown as Runtime['slack'], now: () => new Date(),

@@ -9,7 +9,12 @@ export interface Report {
   collectedAt: string | undefined;
   checked: Layer[];
   notChecked: Layer[];
-  notCheckedReasons: Partial<Record<Layer, string>>;
+  /**
+   * Why each layer in `notChecked` was not checked, plus one entry per instance of a checked
+   * layer that could not be reached, keyed `<layer>/<instance>` (`haproxy/edge1@i-0abc`), whose
+   * value reads `<instance>: <reason>`.
+   */
+  notCheckedReasons: Partial<Record<Layer, string>> & Record<string, string>;
   /** The layers the service entry or the bundle names: those a verdict must cover. */
   named: Layer[];
   /** Named layers that could not be checked: the report cannot call them healthy. */
@@ -100,17 +105,21 @@ export function analyze(ev: Evidence, checks: readonly Check[] = CHECKS): Report
   const blind = blindness(ev);
   const checked = LAYERS.filter((l) => ev.present.has(l) && !blind[l]);
   const named = namedLayers(ev);
-  const reasons: Partial<Record<Layer, string>> = {};
+  const reasons: Partial<Record<Layer, string>> & Record<string, string> = {};
   for (const layer of LAYERS) {
     if (checked.includes(layer)) continue;
     const broken = ev.problems.find((p) => layerOf(p.file) === layer);
     reasons[layer] = blind[layer] ?? (named.has(layer) ? ev.meta.notChecked[layer] : undefined)
       ?? (broken ? `could not read ${broken.file}${broken.line ? `:${broken.line}` : ''}: ${broken.message}` : named.has(layer) ? 'no evidence in the bundle' : 'not part of this service');
   }
+  for (const [key, reason] of Object.entries(ev.meta.notChecked)) {
+    if (key.includes('/') && ev.present.has(key.slice(0, key.indexOf('/')) as Layer)) reasons[key] = reason;
+  }
   const incomplete = LAYERS.filter((l) => named.has(l) && !checked.includes(l));
+  const partial = Object.keys(reasons).some((k) => k.includes('/'));
   const verdict: Verdict = ev.problems.length > 0 ? 'unreadable'
     : findings.some((f) => f.severity !== 'info') ? 'findings'
-      : incomplete.length > 0 || checked.length === 0 ? 'not-checked' : 'healthy';
+      : incomplete.length > 0 || partial || checked.length === 0 ? 'not-checked' : 'healthy';
   return {
     service: ev.service.name,
     collectedAt: ev.meta.collectedAt,
@@ -135,10 +144,16 @@ export function worstSeverity(report: Report): Finding['severity'] | undefined {
 /** The exit status of each verdict, as the README and docs/ document them. */
 export const EXIT_CODES: Record<Verdict, 0 | 1 | 2 | 3> = { healthy: 0, findings: 1, unreadable: 2, 'not-checked': 3 };
 
+/** The instances of checked layers that could not be reached (`not checked: <instance>: <reason>`), in key order. */
+export function notCheckedInstances(report: Report): string[] {
+  return Object.keys(report.notCheckedReasons).filter((k) => k.includes('/')).sort().map((k) => report.notCheckedReasons[k]!);
+}
+
 /**
- * Exit status of `sticky analyze`/`check`: 0 every named layer checked and nothing at warning or
- * worse; 1 a warning or critical finding; 2 unreadable input; 3 nothing found but a named layer
- * could not be checked (never reported as healthy).
+ * Exit status of `sticky analyze`/`check`: 0 every named layer (and every instance of it) checked
+ * and nothing at warning or worse; 1 a warning or critical finding; 2 unreadable input; 3
+ * nothing found but a named layer or an instance of one could not be checked (never reported as
+ * healthy).
  */
 export function exitCode(report: Report): 0 | 1 | 2 | 3 {
   return EXIT_CODES[report.verdict];

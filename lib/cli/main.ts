@@ -43,7 +43,8 @@ Usage:
   sticky help
 
 The catalog is --catalog PATH, else $STICKY_CATALOG, else ./sticky.config.yaml: a YAML list of
-service entries (the service.yaml of docs/evidence-bundle.md), or a folder of service files.
+service entries (the service.yaml of docs/evidence-bundle.md), or a folder of service files;
+s3://bucket/key and ssm:/parameter/name read it from S3 or SSM Parameter Store.
 
 Formats:
   text    for a person at a terminal (default); colour on a TTY unless NO_COLOR is set
@@ -54,8 +55,8 @@ Exit codes (analyze and check):
   0  every layer the service names was checked, and no finding is warning or critical
   1  at least one warning or critical finding
   2  bad input or usage (missing folder, invalid service.yaml, unreadable evidence file)
-  3  no warning or critical finding, but a layer the service names could not be checked
-     (unreachable, timed out, denied): not a clean bill of health
+  3  no warning or critical finding, but a layer the service names (or an instance of one)
+     could not be checked (unreachable, timed out, denied): not a clean bill of health
 `;
 
 const FORMATS = ['text', 'json', 'blocks'] as const;

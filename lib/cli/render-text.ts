@@ -1,6 +1,6 @@
 import type { Report } from '../checks/analyze.ts';
 import type { Severity } from '../checks/types.ts';
-import { severityCounts } from '../report/summary.ts';
+import { missingParts, severityCounts } from '../report/summary.ts';
 
 /** ANSI styling, or none: colour only on a TTY and never when NO_COLOR is set. */
 export interface Style {
@@ -30,7 +30,7 @@ const LABEL: Record<Severity, string> = { critical: 'CRITICAL', warning: 'WARNIN
  */
 export function verdictLine(r: Report, style: Style = plainStyle): string {
   const counts = severityCounts(r).map((c) => style.severity(c.severity, c.text)).join(', ');
-  const missing = r.incomplete.join(', ');
+  const missing = missingParts(r).join(', ');
   switch (r.verdict) {
     case 'findings':
       return missing ? `${counts}; not checked: ${missing}` : counts;
@@ -79,6 +79,7 @@ export function renderText(r: Report, style: Style = plainStyle): string {
     for (const l of r.incomplete) out.push(style.severity('warning', `  not checked: ${l} (${r.notCheckedReasons[l] ?? 'no evidence'})`));
   }
   const tail: string[] = [];
+  for (const [, reason] of Object.entries(r.notCheckedReasons).filter(([k]) => k.includes('/')).sort(([a], [b]) => a.localeCompare(b))) out.push(style.severity('warning', `  not checked: ${reason}`));
   for (const p of r.problems) tail.push(`  could not read ${p.file}${p.line ? `:${p.line}` : ''}: ${p.message}`);
   for (const n of r.notes) tail.push(`  note: ${n}`);
   if (tail.length > 0) out.push('', ...tail.map((t) => style.dim(t)));

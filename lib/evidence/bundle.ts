@@ -5,7 +5,7 @@ import {
 } from './aws.ts';
 import { BundleError, EvidenceParseError } from './errors.ts';
 import { parseHaproxyConfig, type HaproxyConfig } from './haproxy.ts';
-import { parseServersState, type ServerState } from './haproxy-state.ts';
+import { parseServersState, parseStat, type ServerState, type StatRow } from './haproxy-state.ts';
 import { parseKubernetesFile, type KubeObject } from './kubernetes.ts';
 import { parseNginxConfig, type NginxConfig } from './nginx.ts';
 import { MetaSchema, ProbeExchangesSchema, type Meta, type ProbeExchanges } from './probe.ts';
@@ -41,6 +41,10 @@ export interface Evidence {
   meta: Meta;
   haproxy: HaproxyConfig[];
   serversState: Map<string, { file: string; rows: ServerState[] }>;
+  /** `show stat` per HAProxy instance (check-down counters, last status change). */
+  stats: Map<string, { file: string; rows: StatRow[] }>;
+  /** `haproxy -v` / `nginx -v` per instance, keyed `haproxy/<instance>` or `nginx/<instance>`. */
+  versions: Map<string, string>;
   nginx: NginxConfig[];
   kubernetes: KubeObject[];
   aws: {
@@ -91,7 +95,7 @@ export function parseBundle(raw: RawBundle): Evidence {
   const serviceText = raw.files.get('service.yaml');
   if (serviceText === undefined) throw new BundleError('service.yaml: missing (every bundle needs the service\'s catalog entry)');
   const ev: Evidence = {
-    service: parseService(serviceText), meta: { notChecked: {}, notes: [] }, haproxy: [], serversState: new Map(), nginx: [],
+    service: parseService(serviceText), meta: { notChecked: {}, notes: [] }, haproxy: [], serversState: new Map(), stats: new Map(), versions: new Map(), nginx: [],
     kubernetes: [], aws: { attributes: new Map(), health: new Map(), rules: new Map() }, probe: undefined,
     present: new Set(), problems: [], notes: [],
   };
@@ -126,6 +130,14 @@ function readFile(ev: Evidence, path: string, text: string): Layer | 'meta' | un
   if ((m = /^haproxy\/([^/]+)\.servers-state$/.exec(path))) {
     ev.serversState.set(m[1]!, { file: path, rows: parseServersState(text, path) });
     return 'haproxy';
+  }
+  if ((m = /^haproxy\/([^/]+)\.stat$/.exec(path))) {
+    ev.stats.set(m[1]!, { file: path, rows: parseStat(text, path) });
+    return 'haproxy';
+  }
+  if ((m = /^(haproxy|nginx)\/([^/]+)\.version$/.exec(path))) {
+    ev.versions.set(`${m[1]}/${m[2]}`, text.trim());
+    return m[1] as Layer;
   }
   if ((m = /^nginx\/([^/]+)\.conf$/.exec(path))) {
     ev.nginx.push(parseNginxConfig(text, path, m[1]!));

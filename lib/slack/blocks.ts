@@ -1,7 +1,7 @@
 import type { ActionsBlock, KnownBlock, SectionBlock } from '@slack/types';
 import type { Report } from '../checks/analyze.ts';
 import type { Finding, Severity } from '../checks/types.ts';
-import { severityCounts } from '../report/summary.ts';
+import { missingParts, severityCounts } from '../report/summary.ts';
 import type { Plan } from '../remediations/types.ts';
 
 /** Slack allows 50 blocks per message. */
@@ -106,7 +106,7 @@ function planBlocks(p: Plan, states: PlanStates = {}): KnownBlock[] {
 /** The one-line summary used as the header suffix and in the notification fallback. */
 export function headline(r: Report): string {
   const counts = severityCounts(r).map((c) => c.text).join(', ');
-  const missing = r.incomplete.length ? `not checked: ${r.incomplete.join(', ')}` : '';
+  const missing = missingParts(r).length ? `not checked: ${missingParts(r).join(', ')}` : '';
   switch (r.verdict) {
     case 'findings': return [counts, missing].filter(Boolean).join('; ');
     case 'healthy': return 'no sticky-session problem found';
@@ -130,13 +130,14 @@ function headerEmoji(r: Report): string {
  * do not fit are collapsed behind a Show evidence button.
  */
 export function renderBlocks(r: Report, states: PlanStates = {}, opts: RenderOptions = {}): SlackMessage {
+  const blind = Object.entries(r.notCheckedReasons).filter(([k]) => k.includes('/')).sort(([a], [b]) => a.localeCompare(b)).map(([, v]) => `:warning: not checked: ${esc(v)}`);
   const head: KnownBlock[] = [
     { type: 'header', text: { type: 'plain_text', text: clip(`${headerEmoji(r)} ${r.service}: ${headline(r)}`, 150), emoji: true } },
     {
       type: 'context',
       elements: [{
         type: 'mrkdwn',
-        text: clip([`checked: ${r.checked.join(', ') || 'nothing'}`, ...r.incomplete.map((l) => `:warning: not checked: ${l} (${esc(r.notCheckedReasons[l] ?? 'no evidence')})`), ...r.problems.map((p) => `could not read ${esc(p.file)}${p.line ? `:${p.line}` : ''}`)].join(' · '), 3000),
+        text: clip([`checked: ${r.checked.join(', ') || 'nothing'}`, ...r.incomplete.map((l) => `:warning: not checked: ${l} (${esc(r.notCheckedReasons[l] ?? 'no evidence')})`), ...blind, ...r.problems.map((p) => `could not read ${esc(p.file)}${p.line ? `:${p.line}` : ''}`)].join(' · '), 3000),
       }],
     },
   ];

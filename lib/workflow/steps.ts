@@ -209,12 +209,13 @@ export const STEPS = {
     } catch (e) {
       throw classify(e, 'the store');
     }
-    return { layer: input.layer, notChecked: meta.notChecked[input.layer] ?? null, notes: meta.notes ?? [] };
+    const instances = Object.fromEntries(Object.entries(meta.notChecked).filter(([k]) => k.startsWith(`${input.layer}/`)));
+    return { layer: input.layer, notChecked: meta.notChecked[input.layer] ?? null, notes: meta.notes ?? [], ...(Object.keys(instances).length ? { instances } : {}) };
   },
 
-  async analyze(deps: StepDeps, input: { triageId: string; collected: { layer: string; notChecked?: string | null; notes?: string[] }[] }) {
+  async analyze(deps: StepDeps, input: { triageId: string; collected: { layer: string; notChecked?: string | null; notes?: string[]; instances?: Record<string, string> }[] }) {
     const { triage, service } = await triageOf(deps, input.triageId);
-    const notChecked = Object.fromEntries(input.collected.filter((c) => c.notChecked).map((c) => [c.layer, String(c.notChecked)]));
+    const notChecked = Object.assign(Object.fromEntries(input.collected.filter((c) => c.notChecked).map((c) => [c.layer, String(c.notChecked)])), ...input.collected.map((c) => c.instances ?? {})) as Record<string, string>;
     const meta = { collectedAt: deps.now().toISOString(), trigger: triage.trigger, notChecked, notes: input.collected.flatMap((c) => c.notes ?? []) };
     try {
       await deps.store.putEvidence(triage.id, new Map([['service.yaml', stringify(service)], ['meta.json', JSON.stringify(meta)]]));

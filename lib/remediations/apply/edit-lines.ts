@@ -9,13 +9,21 @@ const indentOf = (line: string | undefined) => /^\s*/.exec(line ?? '')?.[0] ?? '
  * original numbering.
  */
 export function applyLineEdits(text: string, edits: { line: number; before: string; after: string }[]): string {
+  return lineBlocks(text, edits).flat().join('\n');
+}
+
+/**
+ * The same edits as {@link applyLineEdits}, as what each original line becomes: `[line]` when it
+ * is untouched, `[]` when it is deleted, several lines when others are inserted after it. A
+ * remote apply ships only the changed entries and splices them into the live file.
+ */
+export function lineBlocks(text: string, edits: { line: number; before: string; after: string }[]): string[][] {
   const lines = text.split('\n');
   const byLine = new Map<number, { line: number; before: string; after: string }[]>();
   for (const e of edits) byLine.set(e.line, [...(byLine.get(e.line) ?? []), e]);
-  const out: string[] = [];
-  lines.forEach((current, i) => {
-    const n = i + 1;
-    const here = byLine.get(n) ?? [];
+  return lines.map((current, i) => {
+    const out: string[] = [];
+    const here = byLine.get(i + 1) ?? [];
     const replace = here.find((e) => e.before !== '');
     if (replace) {
       if (replace.after !== '') out.push(`${indentOf(current)}${replace.after.trim()}`);
@@ -26,8 +34,8 @@ export function applyLineEdits(text: string, edits: { line: number; before: stri
       const indent = indentOf(current).length < indentOf(next).length ? indentOf(next) : indentOf(current) || '    ';
       for (const e of inserts) out.push(`${indent}${e.after.trim()}`);
     }
+    return out;
   });
-  return out.join('\n');
 }
 
 /** The live path and line of an edit: its `origin` for `nginx -T` dumps, else the instance's config file. */

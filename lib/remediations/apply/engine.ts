@@ -8,6 +8,8 @@ import { ApplyError, DriftError, ValidationError } from './errors.ts';
 import { applyRuntime, sendRuntime } from './haproxy-runtime.ts';
 import { applyElbv2, rollbackElbv2 } from './elbv2.ts';
 import { applyKubernetes, rollbackKubernetes } from './kubernetes.ts';
+import { ssmTargetOf } from '../../providers/ssm/instances.ts';
+import type { SsmUndo } from './ssm.ts';
 
 /** How an apply ended. */
 export type ApplyStatus = 'verified' | 'rolled-back' | 'refused' | 'failed';
@@ -46,7 +48,8 @@ export type UndoRecord =
   | { kind: 'config'; plan: Plan; files: { path: string; backup: string }[] }
   | { kind: 'runtime'; address: string; commands: string[] }
   | { kind: 'aws'; plan: Plan }
-  | { kind: 'kubernetes'; plan: Plan };
+  | { kind: 'kubernetes'; plan: Plan }
+  | SsmUndo;
 
 /** The outcome of {@link applyChange}. */
 export type ChangeOutcome =
@@ -97,6 +100,9 @@ export async function rollbackChange(undo: UndoRecord, service: Service): Promis
     case 'kubernetes':
       await rollbackKubernetes(undo.plan, service);
       return;
+    case 'ssm':
+      await (await import('./ssm.ts')).rollbackSsm(undo, service);
+      return;
   }
 }
 
@@ -145,6 +151,7 @@ export async function applyPlan(o: ApplyOptions): Promise<ApplyResult> {
 
 async function execute(plan: Plan, service: Service, evidence: RawBundle, stamp: string, step: (s: string) => void): Promise<UndoRecord> {
   const t = plan.target;
+  if (ssmTargetOf(service, plan.layer, String(t.instance ?? ''))) return (await import('./ssm.ts')).applySsm(plan, service, evidence, stamp, step);
   if ((plan.layer === 'haproxy' || plan.layer === 'nginx') && Array.isArray(t.edits)) {
     const changes = await prepareConfigChange(plan, service, evidence);
     step(`no drift: ${changes.map((c) => c.path).join(', ')} unchanged since collection`);
