@@ -37,11 +37,13 @@ const render = (edits: LineEdit[], side: 'before' | 'after') =>
 /**
  * A plan that edits a load balancer's config file: validated before it is written
  * (`haproxy -c` / `nginx -t`), written atomically with a backup, then gracefully reloaded.
+ * With `advice`, the edit is shown but not offered as a button; `why` says what a person must
+ * do first (it becomes the plan's `apply` text).
  */
 export function configEditPlan(
   action: string,
   key: string,
-  o: { title: string; risk: Risk; instance: string; edits: LineEdit[]; advice?: boolean },
+  o: { title: string; risk: Risk; instance: string; edits: LineEdit[]; advice?: boolean; why?: string },
 ): Plan {
   const haproxy = action.startsWith('haproxy.');
   const validate = haproxy ? 'haproxy -c -f <config>' : 'nginx -t';
@@ -50,7 +52,7 @@ export function configEditPlan(
     title: o.title,
     risk: o.risk,
     change: { before: render(o.edits, 'before'), after: render(o.edits, 'after') },
-    apply: `edit ${o.instance}'s config as shown, check it with \`${validate}\`, write it atomically with a backup, then ${reload}`,
+    apply: o.why ?? `edit ${o.instance}'s config as shown, check it with \`${validate}\`, write it atomically with a backup, then ${reload}`,
     rollback: `restore the backup of ${o.instance}'s config and reload the same way`,
     ...(o.advice ? { advice: true } : {}),
     target: { instance: o.instance, edits: o.edits },
