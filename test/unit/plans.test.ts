@@ -109,12 +109,36 @@ describe('remediation plans', () => {
     expect(plan.change).toEqual({ before: 'nginx/edge.conf:17: proxy_pass http://sockets;', after: 'nginx/edge.conf:17: proxy_pass http://pages;' });
   });
 
-  it('reuses the configuration fix for the live symptom it explains', async () => {
+  it('folds the live symptoms into the configuration finding that explains them: one finding, both kinds of evidence', async () => {
     // Act
     const report = await analyzeFixture('probe-spread-haproxy');
-    const spread = report.findings.find((f) => f.check === 'probe.spread')!;
     // Assess
-    expect(spread.remediation).toBe('haproxy.edge.app.enable-cookie');
-    expect(spread.summary).toBe('4 requests with a cookie jar reached 2 backends (app1 ×2, app2 ×2): explained by edge/backend app (cookie-not-set)');
+    expect(report.findings).toEqual([{
+      id: 'haproxy.edge.app.server-cookie', check: 'haproxy.server-cookie', cause: 'cookie-not-set', severity: 'critical', layer: 'haproxy', resource: 'edge/backend app',
+      summary: 'no servers of app have a "cookie" value, so cookie ROUTEID never sticks; seen live: 6 requests to http://shop.example.com/ received no affinity cookie and were answered by 2 backends (app1 ×3, app2 ×3); 4 requests with a cookie jar reached 2 backends (app1 ×2, app2 ×2)',
+      evidence: [
+        'haproxy/edge.cfg:16: cookie ROUTEID insert indirect nocache',
+        'haproxy/edge.cfg:17: server app1 10.0.1.1:8080 check inter 5s fall 3 (no cookie value)',
+        'haproxy/edge.cfg:18: server app2 10.0.1.2:8080 check inter 5s fall 3 (no cookie value)',
+        'probe/exchanges.json: no Set-Cookie among ROUTEID, AWSALB, AWSALBCORS, AWSALBTG...; backends app1 ×3, app2 ×3',
+        'probe/exchanges.json: jar phase backends: app1 ×2, app2 ×2',
+      ],
+      remediation: 'haproxy.edge.app.enable-cookie',
+      merged: ['probe.service.no-cookie', 'probe.service.spread'],
+    }]);
+    expect(report.remediations.map((p) => p.id)).toEqual(['haproxy.edge.app.enable-cookie']);
+  });
+
+  it('verifies a fix only when the live symptoms folded into its finding are gone too', async () => {
+    // Prepare
+    const { fixesOf, verifyChange } = await import('../../lib/remediations/apply/engine.ts');
+    const before = await analyzeFixture('probe-spread-haproxy');
+    const symptom = await analyzeFixture('probe-no-cookie');
+    // Act
+    const fixes = fixesOf(before, 'haproxy.edge.app.enable-cookie');
+    // Assess
+    expect(fixes).toEqual(['haproxy.edge.app.server-cookie', 'probe.service.no-cookie', 'probe.service.spread']);
+    expect(verifyChange(fixes, symptom)).toEqual({ verified: false, remaining: ['probe.service.no-cookie', 'probe.service.spread'] });
+    expect(verifyChange(fixes, { ...symptom, findings: [] })).toEqual({ verified: true, remaining: [] });
   });
 });

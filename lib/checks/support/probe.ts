@@ -88,10 +88,21 @@ export function cookieAdvice(name: string, before: string, after: string): Plan 
 }
 
 /**
- * The fix for a live symptom: the plan of a configuration finding with the same cause when one
- * explains it (the probe then points at it), else cookie advice.
+ * The configuration finding that explains a live symptom: one of the same cause on another
+ * layer, preferring one that names the cookie the symptom is about (an ALB cookie's problem is
+ * not explained by HAProxy's). The symptom is then folded into it (`attributedTo`).
  */
-export function liveFix(findings: readonly Finding[], cause: Cause, fallback: () => Plan): { remediationRef: string } | { plan: Plan } {
-  const explained = findings.find((f) => f.cause === cause && f.layer !== 'probe' && f.remediation);
-  return explained?.remediation ? { remediationRef: explained.remediation } : { plan: fallback() };
+export function explaining(findings: readonly Finding[], cause: Cause, cookie?: string): Finding | undefined {
+  const candidates = findings.filter((f) => f.cause === cause && f.layer !== 'probe');
+  const named = cookie ? candidates.find((f) => new RegExp(`\\b${cookie.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\b`).test(`${f.summary} ${f.evidence.join(' ')}`)) : undefined;
+  return named ?? candidates.find((f) => f.remediation) ?? candidates[0];
+}
+
+/**
+ * The fix for a live symptom: folded into the configuration finding with the same cause when
+ * one explains it (its plan is the fix), else cookie advice.
+ */
+export function liveFix(findings: readonly Finding[], cause: Cause, fallback: () => Plan, cookie?: string): { attributedTo: string; remediationRef?: string } | { plan: Plan } {
+  const explained = explaining(findings, cause, cookie);
+  return explained ? { attributedTo: explained.id, ...(explained.remediation ? { remediationRef: explained.remediation } : {}) } : { plan: fallback() };
 }

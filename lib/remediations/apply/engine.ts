@@ -75,9 +75,13 @@ export async function applyChange(plan: Plan, service: Service, evidence: RawBun
   }
 }
 
-/** The verification step: the findings the plan fixes must be absent from a fresh analysis. */
+/**
+ * The verification step: the findings the plan fixes must be absent from a fresh analysis,
+ * whether they show as findings of their own or folded into another (a live symptom that
+ * outlived its configuration finding counts as still there).
+ */
 export function verifyChange(fixes: string[], after: Report): { verified: boolean; remaining: string[] } {
-  const remaining = fixes.filter((id) => after.findings.some((f) => f.id === id));
+  const remaining = fixes.filter((id) => after.findings.some((f) => f.id === id || f.merged?.includes(id)));
   return { verified: remaining.length === 0, remaining };
 }
 
@@ -100,9 +104,9 @@ export async function rollbackChange(undo: UndoRecord, service: Service): Promis
   }
 }
 
-/** The findings a plan fixes in a report (by finding id). */
+/** The findings a plan fixes in a report (by finding id, with the ids folded into them). */
 export function fixesOf(report: Report, planId: string): string[] {
-  return report.findings.filter((f) => f.remediation === planId).map((f) => f.id);
+  return report.findings.filter((f) => f.remediation === planId).flatMap((f) => [f.id, ...(f.merged ?? [])]);
 }
 
 /**
