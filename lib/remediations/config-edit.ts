@@ -21,6 +21,12 @@ export function insertAfter(ref: SourceRef, after: string): LineEdit {
   return { file: ref.file, line: ref.line ?? 0, before: '', after, ...(ref.origin ? { origin: ref.origin } : {}) };
 }
 
+/** An insertion before the line a {@link SourceRef} points at (after the line above it; line 0 is the top of the file). */
+export function insertBefore(ref: SourceRef, after: string): LineEdit {
+  const origin = ref.origin?.replace(/:(\d+)$/, (_, n: string) => `:${Number(n) - 1}`);
+  return { file: ref.file, line: (ref.line ?? 1) - 1, before: '', after, ...(origin ? { origin } : {}) };
+}
+
 /** Rounds seconds up to a whole unit and prints them in HAProxy/NGINX time syntax (`2h`, `90m`, `45s`). */
 export function timeValue(seconds: number): string {
   if (seconds % 86_400 === 0) return `${seconds / 86_400}d`;

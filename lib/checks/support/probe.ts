@@ -9,13 +9,13 @@ import { targetGroups } from './aws.ts';
 import { LB_COOKIE_NAMES } from './cookies.ts';
 import { eachServed } from './haproxy.ts';
 import { annotation } from './kubernetes.ts';
-import { eachUpstream } from './nginx.ts';
+import { eachUpstream, routeCookieOf } from './nginx.ts';
 
 /**
  * The cookie names that carry affinity for this service: the catalog's `probe.cookie`, the
  * app's `sessionCookie` when an NGINX upstream hashes on it, the cookie a HAProxy stick-table
  * keys on (`stick on req.cook(sid)`), the names the collected configs declare (HAProxy `cookie`, ingress-nginx `session-cookie-name`,
- * NGINX Plus `sticky cookie`, ALB `app_cookie`), and the balancers' well-known defaults.
+ * NGINX Plus `sticky cookie`, an open-source NGINX route cookie, ALB `app_cookie`), and the balancers' well-known defaults.
  */
 export function affinityCookieNames(ev: Evidence, service: Service): string[] {
   const names = new Set<string>();
@@ -29,7 +29,11 @@ export function affinityCookieNames(ev: Evidence, service: Service): string[] {
       if (m) names.add(m[1]!);
     }
   }
-  for (const s of eachUpstream(ev, service)) if (s.upstream.sticky?.kind === 'cookie' && s.upstream.sticky.args[0]) names.add(s.upstream.sticky.args[0]);
+  for (const s of eachUpstream(ev, service)) {
+    if (s.upstream.sticky?.kind === 'cookie' && s.upstream.sticky.args[0]) names.add(s.upstream.sticky.args[0]);
+    const route = routeCookieOf(s);
+    if (route) names.add(route.name);
+  }
   for (const o of ev.kubernetes) if (o.kind === 'Ingress' && annotation(o, 'affinity') === 'cookie') names.add(annotation(o, 'session-cookie-name') ?? 'INGRESSCOOKIE');
   for (const v of targetGroups(ev)) if (v.attr('stickiness.type') === 'app_cookie') names.add(v.attr('stickiness.app_cookie.cookie_name'));
   for (const n of LB_COOKIE_NAMES) names.add(n);

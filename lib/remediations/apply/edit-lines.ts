@@ -7,8 +7,8 @@ const indentOf = (line: string | undefined) => /^[ \t]*/.exec(line ?? '')?.[0] ?
  * Applies line edits to a file's text: replacements keep the old line's indentation,
  * insertions take the indentation of the block they go into, several insertions after one
  * line keep their order, deletions remove the line. A multi-line `after` is written line by line
- * at that indentation (its own relative indentation kept). Lines are 1-based; every edit refers
- * to the original numbering. A file with CRLF line ends keeps them on the lines written.
+ * at that indentation (its own relative indentation kept). Lines are 1-based (an insertion
+ * after line 0 goes at the top); every edit refers to the original numbering. A file with CRLF line ends keeps them on the lines written.
  */
 export function applyLineEdits(text: string, edits: { line: number; before: string; after: string }[]): string {
   const lines = text.split('\n');
@@ -20,6 +20,11 @@ export function applyLineEdits(text: string, edits: { line: number; before: stri
     const base = indentOf(parts.find((p) => p.trim() !== '')).length;
     parts.forEach((p, k) => out.push(k === 0 ? `${indent}${p.trim()}${cr}` : p.trim() === '' ? cr : `${indent}${p.slice(Math.min(base, indentOf(p).length)).trimEnd()}${cr}`));
   };
+  const top = byLine.get(0) ?? [];
+  if (top.length > 0) {
+    const first = lines.find((l) => l.trim() !== '' && !l.trim().startsWith('#'));
+    for (const e of top) put(indentOf(first), e.after, lines[0]?.endsWith('\r') ? '\r' : '');
+  }
   lines.forEach((current, i) => {
     const n = i + 1;
     const cr = current.endsWith('\r') ? '\r' : '';

@@ -3,7 +3,7 @@ import { parseBundle, type RawBundle } from '../../evidence/bundle.ts';
 import type { Service } from '../../evidence/service.ts';
 import { collect, type CollectOptions } from '../../providers/collect.ts';
 import type { Plan } from '../types.ts';
-import { applyConfigChange, prepareConfigChange, reload, restoreConfig, type ConfigChange } from './config-files.ts';
+import { applyConfigChange, instancesOf, prepareConfigChange, reloadInstance, restoreConfig, type ConfigChange } from './config-files.ts';
 import { ApplyError, DriftError, ValidationError } from './errors.ts';
 import { applyRuntime, sendRuntime } from './haproxy-runtime.ts';
 import { applyElbv2, rollbackElbv2 } from './elbv2.ts';
@@ -43,7 +43,7 @@ export interface ApplyOptions {
  * commands, or the plan whose rollback attributes, actions or patch restore the collected state.
  */
 export type UndoRecord =
-  | { kind: 'config'; plan: Plan; files: { path: string; backup: string }[] }
+  | { kind: 'config'; plan: Plan; files: { path: string; backup: string; instance?: string }[] }
   | { kind: 'runtime'; address: string; commands: string[] }
   | { kind: 'aws'; plan: Plan }
   | { kind: 'kubernetes'; plan: Plan };
@@ -88,10 +88,12 @@ export function verifyChange(fixes: string[], after: Report): { verified: boolea
 /** The rollback step: restores what {@link applyChange} changed, from its undo record. */
 export async function rollbackChange(undo: UndoRecord, service: Service): Promise<void> {
   switch (undo.kind) {
-    case 'config':
-      await restoreConfig({ layer: undo.plan.layer as 'haproxy' | 'nginx', instance: String(undo.plan.target.instance), files: undo.files });
-      await reload(undo.plan, service);
+    case 'config': {
+      const change: ConfigChange = { layer: undo.plan.layer as 'haproxy' | 'nginx', instance: String(undo.plan.target.instance), files: undo.files };
+      await restoreConfig(change);
+      for (const name of instancesOf(change)) await reloadInstance(change.layer, name, service);
       return;
+    }
     case 'runtime':
       await sendRuntime(undo.address, undo.commands);
       return;
@@ -153,7 +155,7 @@ async function execute(plan: Plan, service: Service, evidence: RawBundle, stamp:
     const changes = await prepareConfigChange(plan, service, evidence);
     step(`no drift: ${changes.map((c) => c.path).join(', ')} unchanged since collection`);
     const done: ConfigChange = await applyConfigChange(plan, service, changes, stamp);
-    step(`validated and written (backup ${done.files.map((f) => f.backup).join(', ')}), ${plan.layer} reloaded`);
+    step(`validated and written (backup ${done.files.map((f) => f.backup).join(', ')}), ${plan.layer} ${done.instance} reloaded`);
     return { kind: 'config', plan, files: done.files };
   }
   if (plan.layer === 'haproxy' && Array.isArray(t.runtime)) {

@@ -1,6 +1,7 @@
 import type { HaproxyProxy } from '../../evidence/haproxy.ts';
 import { proxyMode, setting } from '../../evidence/haproxy.ts';
 import type { Service } from '../../evidence/service.ts';
+import { cookieNeeds } from '../../checks/support/cookies.ts';
 import { configEditPlan, insertAfter, replaceLine, timeValue, type LineEdit } from '../config-edit.ts';
 import type { Plan } from '../types.ts';
 import { withServerCookie } from './server-line.ts';
@@ -27,11 +28,11 @@ function blocker(backend: HaproxyProxy, frontends: HaproxyProxy[], service: Serv
   const fronts = frontends.filter((f) => f !== backend);
   const sections = backend.kind === 'listen' ? [backend, ...fronts] : fronts;
   if (service.tls && sections.some((f) => !f.own.some((d) => d.keyword === 'bind' && d.args.includes('ssl')))) {
-    return 'HAProxy passes TLS through here (mode tcp, no "ssl" on the bind line), so it can neither read nor set a cookie: terminate TLS on HAProxy (bind ... ssl crt ...) and switch to mode http, or keep affinity on the client address';
+    return 'not a button, because HAProxy passes TLS through here (mode tcp, no "ssl" on the bind line), so it can neither read nor set a cookie: terminate TLS on HAProxy (bind ... ssl crt ...) and switch to mode http, or keep affinity on the client address';
   }
   const shared = fronts.filter((f) => routedBackends(f).some((b) => b !== backend.name));
   if (shared.length > 0) {
-    return `${shared.map((f) => `${f.kind} ${f.name}`).join(', ')} also sends traffic to other backends (${[...new Set(shared.flatMap(routedBackends))].filter((b) => b !== backend.name).join(', ')}) that would have to switch to mode http too: move ${backend.name}'s traffic to a frontend of its own in mode http, then add the cookie`;
+    return `not a button, because ${shared.map((f) => `${f.kind} ${f.name}`).join(', ')} also sends traffic to other backends (${[...new Set(shared.flatMap(routedBackends))].filter((b) => b !== backend.name).join(', ')}) that would have to switch to mode http too: move ${backend.name}'s traffic to a frontend of its own in mode http, then add the cookie`;
   }
   return undefined;
 }
@@ -48,7 +49,8 @@ export function enableCookie(instance: string, key: string, backend: HaproxyProx
   const edits: LineEdit[] = [];
   const tcp = proxyMode(backend) !== 'http';
   const life = timeValue(service.sessionTimeoutSeconds * 2);
-  const attrs = [service.tls ? 'secure' : '', 'httponly', service.crossSite ? 'attr "SameSite=None"' : ''].filter(Boolean).join(' ');
+  const needs = cookieNeeds(service);
+  const attrs = [needs.secure ? 'secure' : '', 'httponly', needs.sameSiteNone ? 'attr "SameSite=None"' : ''].filter(Boolean).join(' ');
   const line = `    cookie ${cookieName} insert indirect nocache ${attrs} maxidle ${life} maxlife ${life}`.replace(/\s+maxidle/, ' maxidle');
   const current = setting(backend, 'cookie');
   if (tcp) for (const p of [backend, ...frontends.filter((f) => f !== backend)]) edits.push(httpMode(p));

@@ -18,7 +18,7 @@ export function slowHealthChecks(instance: string, key: string, backend: string,
     return advice(
       'haproxy.investigate-health-checks', key, `Find why ${names} on ${instance}/${backend} ${servers.length > 1 ? 'keep' : 'keeps'} failing health checks`,
       `${names}: marked down again and again`, `${names}: passing their checks`,
-      `the checks already allow ${Math.min(...servers.map((s) => secondsToDown(s).seconds))} s or more before a server is marked down, yet the servers keep going down: find why they fail their checks (the last check status in \`show stat\`: overload, a slow health URL, a short \`timeout check\`) rather than slow the checks further, which would only keep dead servers in the pool longer`,
+      `not a button, because the checks already allow ${Math.min(...servers.map((s) => secondsToDown(s).seconds))} s or more before a server is marked down, yet the servers keep going down: find why they fail their checks (the last check status in \`show stat\`: overload, a slow health URL, a short \`timeout check\`) rather than slow the checks further, which would only keep dead servers in the pool longer`,
     );
   }
   const edits = tight.map((s) => {
