@@ -15,6 +15,8 @@ export interface NginxUpstream {
   ref: SourceRef;
   method: 'round-robin' | 'ip_hash' | 'hash' | 'sticky' | 'least_conn' | 'random' | 'least_time';
   methodRef: SourceRef | undefined;
+  /** The arguments of the balancing directive (`$cookie_sid consistent` for a hash). */
+  methodArgs: string[];
   hashKey: string | undefined;
   consistent: boolean;
   sticky: { kind: string; args: string[]; ref: SourceRef } | undefined;
@@ -28,7 +30,7 @@ export interface NginxLocation {
   ref: SourceRef;
   proxyPass: { target: string; ref: SourceRef } | undefined;
   /** Effective `proxy_set_header`s (lower-cased names), following NGINX's all-or-nothing inheritance. */
-  headers: Map<string, { value: string; ref: SourceRef }>;
+  headers: Map<string, { value: string; args: string[]; ref: SourceRef }>;
   /** Effective `add_header`s (response headers NGINX adds), with the same all-or-nothing inheritance from server and http. */
   addHeaders: NginxAddHeader[];
   healthCheck: NginxDirective | undefined;
@@ -39,6 +41,7 @@ export interface NginxAddHeader {
   name: string;
   value: string;
   always: boolean;
+  args: string[];
   ref: SourceRef;
 }
 
@@ -254,7 +257,7 @@ export function parseNginxConfig(text: string, file: string, instance: string): 
 
 function toUpstream(d: NginxDirective): NginxUpstream {
   const u: NginxUpstream = {
-    name: d.args[0] ?? '', ref: d.ref, method: 'round-robin', methodRef: undefined, hashKey: undefined,
+    name: d.args[0] ?? '', ref: d.ref, method: 'round-robin', methodRef: undefined, methodArgs: [], hashKey: undefined,
     consistent: false, sticky: undefined, servers: [],
   };
   for (const x of d.block ?? []) {
@@ -268,16 +271,19 @@ function toUpstream(d: NginxDirective): NginxUpstream {
       case 'ip_hash':
         u.method = 'ip_hash';
         u.methodRef = x.ref;
+        u.methodArgs = x.args;
         break;
       case 'hash':
         u.method = 'hash';
         u.methodRef = x.ref;
+        u.methodArgs = x.args;
         u.hashKey = x.args[0];
         u.consistent = x.args[1] === 'consistent';
         break;
       case 'sticky':
         u.method = 'sticky';
         u.methodRef = x.ref;
+        u.methodArgs = x.args;
         u.sticky = { kind: x.args[0] ?? 'cookie', args: x.args.slice(1), ref: x.ref };
         break;
       case 'least_conn':
@@ -286,6 +292,7 @@ function toUpstream(d: NginxDirective): NginxUpstream {
         if (u.method === 'round-robin') {
           u.method = x.name;
           u.methodRef = x.ref;
+          u.methodArgs = x.args;
         }
         break;
     }
@@ -298,13 +305,13 @@ type Headers = NginxLocation['headers'];
 function headerDirectives(block: NginxDirective[]): Headers | undefined {
   const sets = block.filter((d) => d.name === 'proxy_set_header');
   if (sets.length === 0) return undefined;
-  return new Map(sets.map((d) => [(d.args[0] ?? '').toLowerCase(), { value: d.args[1] ?? '', ref: d.ref }]));
+  return new Map(sets.map((d) => [(d.args[0] ?? '').toLowerCase(), { value: d.args[1] ?? '', args: d.args, ref: d.ref }]));
 }
 
 function addHeaderDirectives(block: NginxDirective[]): NginxAddHeader[] | undefined {
   const adds = block.filter((d) => d.name === 'add_header' && d.args.length >= 2);
   if (adds.length === 0) return undefined;
-  return adds.map((d) => ({ name: d.args[0]!, value: d.args[1]!, always: d.args[2] === 'always', ref: d.ref }));
+  return adds.map((d) => ({ name: d.args[0]!, value: d.args[1]!, always: d.args[2] === 'always', args: d.args, ref: d.ref }));
 }
 
 function toServer(d: NginxDirective, inherited: Headers | undefined, inheritedAdds: NginxAddHeader[] | undefined): NginxServer {

@@ -35,6 +35,7 @@ const OFFERED: Record<string, { apply: string[]; advice: string[] }> = {
   'haproxy-two-instances': { apply: ['haproxy.app.cookie-values.align-cookie-values'], advice: [] },
   'haproxy-websocket': { apply: ['haproxy.edge1.ws.route-websocket-sticky'], advice: [] },
   'mixed-healthy': { apply: [], advice: [] },
+  'nginx-compact': { apply: ['nginx.edge.app.route-cookie'], advice: [] },
   'nginx-hash-not-consistent': { apply: ['nginx.edge.app.make-hash-consistent', 'nginx.edge.app.route-cookie'], advice: [] },
   'nginx-healthy': { apply: [], advice: [] },
   'nginx-ip-hash': { apply: ['nginx.edge.app.route-cookie'], advice: [] },

@@ -1,7 +1,8 @@
 import type { Service } from '../../evidence/service.ts';
 import { cookieNeeds } from '../../checks/support/cookies.ts';
 import { routeCookieOf, routeMapCookie, type ServedUpstream } from '../../checks/support/nginx.ts';
-import { configEditPlan, insertAfter, insertBefore, replaceLine, type LineEdit } from '../config-edit.ts';
+import { configEditPlan } from '../config-edit.ts';
+import { DirectiveEdits } from './directive-edit.ts';
 import type { Plan } from '../types.ts';
 
 /** The cookie NGINX sets for affinity, and the variable it hashes on, when the config has none yet. */
@@ -29,32 +30,36 @@ export function routeCookie(instance: string, key: string, s: ServedUpstream, se
   const reusable = existing?.map ?? s.cfg.maps.find((m) => routeMapCookie(m) === COOKIE);
   const name = existing?.name ?? (reusable ? routeMapCookie(reusable)! : COOKIE);
   const variable = existing?.variable ?? reusable?.variable ?? VARIABLE;
-  const edits: LineEdit[] = [];
+  const edits = new DirectiveEdits();
+  const head = { name: 'upstream', args: [up.name], ref: up.ref };
+  const method = up.methodRef && { name: up.method, args: up.methodArgs, ref: up.methodRef };
   if (!reusable) {
-    edits.push(insertBefore(up.ref, `map $cookie_${name} ${variable} {\n    ""      $request_id;\n    default $cookie_${name};\n}`));
+    edits.insertBefore(head, `map $cookie_${name} ${variable} {\n    ""      $request_id;\n    default $cookie_${name};\n}`);
   }
   if (!existing) {
     const hash = `hash ${variable} consistent;`;
-    edits.push(up.methodRef ? replaceLine(up.methodRef, hash) : insertAfter(up.ref, hash));
-  } else if (!up.consistent && up.methodRef) {
-    edits.push(replaceLine(up.methodRef, `hash ${up.hashKey} consistent;`));
+    if (method) edits.replace(method, hash);
+    else edits.insertInBlock(head, hash);
+  } else if (!up.consistent && method) {
+    edits.replace(method, `hash ${up.hashKey} consistent;`);
   }
   const header = `add_header Set-Cookie "${name}=${variable}; ${attributes(service)}" always;`;
   const seen = new Set<string>();
   const unset = existing ? existing.unset : [...new Set(s.pages.map((p) => p.location))];
   for (const loc of unset) {
-    const anchor = loc.addHeaders.at(-1)?.ref ?? loc.proxyPass!.ref;
-    const at = `${anchor.file}:${anchor.line}`;
+    const last = loc.addHeaders.at(-1);
+    const anchor = last ? { name: 'add_header', args: last.args, ref: last.ref } : { name: 'proxy_pass', args: [loc.proxyPass!.target], ref: loc.proxyPass!.ref };
+    const at = `${anchor.ref.file}:${anchor.ref.line}`;
     if (seen.has(at)) continue;
     seen.add(at);
-    edits.push(insertAfter(anchor, header));
+    edits.insertAfter(anchor, header);
   }
   const backups = up.servers.filter((x) => x.backup);
   return configEditPlan('nginx.route-cookie', key, {
     title: `Stick ${instance}/${up.name} from the first request with a ${name} cookie NGINX sets itself`,
     risk: 'medium',
     instance,
-    edits,
+    edits: edits.list(),
     ...(backups.length > 0
       ? { advice: true, why: `not a button, because NGINX cannot hash over an upstream with backup servers (${backups.map((b) => b.address).join(', ')}; \`nginx -t\` refuses "backup" with "hash"): drop the backup flag (or move the spare to its own upstream), then apply this change` }
       : {}),

@@ -1,7 +1,8 @@
 import type { NginxUpstream } from '../../evidence/nginx.ts';
 import type { Service } from '../../evidence/service.ts';
 import { cookieNeeds } from '../../checks/support/cookies.ts';
-import { configEditPlan, replaceLine, timeValue } from '../config-edit.ts';
+import { configEditPlan, timeValue } from '../config-edit.ts';
+import { DirectiveEdits } from './directive-edit.ts';
 import type { Plan } from '../types.ts';
 
 /**
@@ -25,6 +26,6 @@ export function setStickyCookie(instance: string, key: string, up: NginxUpstream
     title: `Fix the sticky cookie of ${instance}/${up.name}`,
     risk: 'low',
     instance,
-    edits: [replaceLine(s.ref, line)],
+    edits: new DirectiveEdits().replace({ name: 'sticky', args: [s.kind, ...s.args], ref: s.ref }, line).list(),
   });
 }
