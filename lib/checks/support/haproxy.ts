@@ -1,5 +1,5 @@
 import { memo2 } from './memo.ts';
-import { proxyMode, setting } from '../../evidence/haproxy.ts';
+import { proxyMode, setting, stickRules } from '../../evidence/haproxy.ts';
 import { idPart } from '../types.ts';
 import type { HaproxyConfig, HaproxyDirective, HaproxyProxy, HaproxyServer } from '../../evidence/haproxy.ts';
 import { tryDurationMs } from '../../evidence/duration.ts';
@@ -258,6 +258,15 @@ export function affinityOf(proxy: HaproxyProxy): { kind: 'cookie' | 'stick' | 's
   if (layer7 && !http) ignored.push(balance!);
   else if (layer7 || /^(rdp-cookie|hash)/.test(algo)) return { kind: 'hash', ref: balance!.ref, ignored };
   return { kind: 'none', ignored };
+}
+
+/**
+ * The `stick on|match` rules HAProxy applies: all of them in `mode http`; in `mode tcp` those on
+ * the client address or a layer-4 sample, not those that read a cookie or header.
+ */
+export function honouredStickRules(proxy: HaproxyProxy): ReturnType<typeof stickRules> {
+  const http = proxyMode(proxy) === 'http';
+  return stickRules(proxy).filter((r) => (r.verb === 'on' || r.verb === 'match') && (http || isSource(r.expr) || !HTTP_SAMPLE.test(r.expr)));
 }
 
 /**

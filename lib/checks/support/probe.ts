@@ -1,5 +1,5 @@
 import type { Evidence } from '../../evidence/bundle.ts';
-import { cookieOf, stickRules } from '../../evidence/haproxy.ts';
+import { cookieOf } from '../../evidence/haproxy.ts';
 import type { ProbeCookie, ProbeExchange } from '../../evidence/probe.ts';
 import type { Service } from '../../evidence/service.ts';
 import { advice } from '../../remediations/advice.ts';
@@ -7,7 +7,7 @@ import type { Plan } from '../../remediations/types.ts';
 import type { Cause, Finding } from '../types.ts';
 import { targetGroups } from './aws.ts';
 import { LB_COOKIE_NAMES } from './cookies.ts';
-import { eachServed } from './haproxy.ts';
+import { eachServed, honouredStickRules } from './haproxy.ts';
 import { annotation } from './kubernetes.ts';
 import { eachUpstream, routeCookieOf } from './nginx.ts';
 
@@ -24,7 +24,7 @@ export function affinityCookieNames(ev: Evidence, service: Service): string[] {
   for (const { sb } of eachServed(ev, service)) {
     const c = cookieOf(sb.proxy);
     if (c) names.add(c.name);
-    for (const r of stickRules(sb.proxy)) {
+    for (const r of honouredStickRules(sb.proxy)) {
       const m = /^(?:req\.)?cook\(([^)]+)\)$/.exec(r.expr);
       if (m) names.add(m[1]!);
     }
