@@ -53,26 +53,3 @@ export function parseServersState(text: string, file: string): ServerState[] {
   }
   return rows;
 }
-
-/** One row of the Runtime API's `show stat` (CSV), keyed by its header (`pxname`, `svname`, `status`, `chkdown`, `lastchg`, ...). */
-export type StatRow = Record<string, string> & { ref: SourceRef };
-
-/**
- * Parses `show stat` output: a `# pxname,svname,...` header, then one CSV row per frontend,
- * backend and server. A file without the header is rejected, as it is not `show stat` output.
- */
-export function parseStat(text: string, file: string): StatRow[] {
-  const lines = text.split('\n');
-  const headerAt = lines.findIndex((l) => l.startsWith('# pxname,'));
-  if (headerAt < 0) throw new EvidenceParseError('expected the "# pxname,svname,..." header of `show stat`', 1);
-  const header = lines[headerAt]!.slice(2).split(',');
-  const rows: StatRow[] = [];
-  for (let i = headerAt + 1; i < lines.length; i++) {
-    const line = lines[i]!.trim();
-    if (!line) continue;
-    const cells = line.split(',');
-    const row = Object.fromEntries(header.filter(Boolean).map((h, j) => [h, cells[j] ?? ''])) as Record<string, string>;
-    rows.push({ ...row, ref: { file, line: i + 1, text: line } } as StatRow);
-  }
-  return rows;
-}

@@ -248,8 +248,17 @@ export interface HaproxyCookie {
   ref: SourceRef;
 }
 
-/** Reads the `cookie` directive in force for a proxy, if any. */
+/**
+ * Reads the persistence cookie HAProxy actually uses for a proxy: the `cookie` directive in
+ * force, none in `mode tcp`, where HAProxy ignores it ("needs 'mode http'"). {@link cookieLine}
+ * reads the line whatever the mode.
+ */
 export function cookieOf(proxy: HaproxyProxy): HaproxyCookie | undefined {
+  return proxyMode(proxy) === 'http' ? cookieLine(proxy) : undefined;
+}
+
+/** Reads the `cookie` directive in force for a proxy, if any, even one HAProxy ignores in `mode tcp`. */
+export function cookieLine(proxy: HaproxyProxy): HaproxyCookie | undefined {
   const d = setting(proxy, 'cookie');
   if (!d || !d.args[0]) return undefined;
   const c: HaproxyCookie = {

@@ -32,7 +32,7 @@ describe('sticky check / services / apply on the lab', () => {
     expect(code).toBe(1);
     expect(JSON.parse(io.out()).findings.map((f: { id: string }) => f.id)).toEqual(['haproxy.edge1.app.cookie-ttl']);
     expect(readdirSync(dir).sort()).toEqual(['haproxy', 'meta.json', 'probe', 'service.yaml']);
-    expect(readdirSync(join(dir, 'haproxy')).sort()).toEqual(['edge1.cfg', 'edge1.servers-state']);
+    expect(readdirSync(join(dir, 'haproxy')).sort()).toEqual(['edge1.cfg', 'edge1.servers-state', 'edge1.stat']);
   });
 
   it('applies a plan from saved evidence with --yes, and refuses without a terminal to ask on', async () => {

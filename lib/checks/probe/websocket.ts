@@ -1,6 +1,6 @@
 import { advice } from '../../remediations/advice.ts';
 import { cite } from '../../evidence/source.ts';
-import { backendCounts } from '../support/probe.ts';
+import { backendCounts, explaining } from '../support/probe.ts';
 import type { Check, CheckResult } from '../types.ts';
 
 /**
@@ -20,13 +20,13 @@ export const probeWebsocket: Check = {
     const home = [...jar.keys()][0]!;
     const ws = f.data.exchanges.filter((x) => x.phase === 'websocket' && x.response?.backend && x.response.backend !== home);
     if (ws.length === 0) return [];
-    const explained = findings.find((x) => x.cause === 'websocket-not-sticky' && x.layer !== 'probe');
+    const explained = explaining(findings, 'websocket-not-sticky');
     return [{
       key: 'websocket', resource: ws[0]!.request.url, severity: 'critical',
       summary: `WebSocket upgrade to ${ws[0]!.request.url} with the affinity cookie reached ${ws[0]!.response!.backend}; the page requests stick to ${home}`,
-      evidence: [cite({ file: f.file }, `websocket backend ${ws[0]!.response!.backend}, jar backend ${home}`), ...(explained ? [explained.evidence[0]!] : [])],
-      ...(explained?.remediation
-        ? { remediationRef: explained.remediation }
+      evidence: [cite({ file: f.file }, `websocket backend ${ws[0]!.response!.backend}, jar backend ${home}`)],
+      ...(explained
+        ? { attributedTo: explained.id, ...(explained.remediation ? { remediationRef: explained.remediation } : {}) }
         : { plan: advice('probe.route-websocket', 'websocket', 'Route WebSocket upgrades through the sticky path', `upgrade on ${ws[0]!.response!.backend}, pages on ${home}`, 'upgrade on the page backend', 'send the WebSocket path through the same upstream/backend/Ingress as the pages, with the same affinity cookie') }),
     }];
   },

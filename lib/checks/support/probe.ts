@@ -1,5 +1,5 @@
 import type { Evidence } from '../../evidence/bundle.ts';
-import { cookieOf, stickRules } from '../../evidence/haproxy.ts';
+import { cookieOf } from '../../evidence/haproxy.ts';
 import type { ProbeCookie, ProbeExchange } from '../../evidence/probe.ts';
 import type { Service } from '../../evidence/service.ts';
 import { advice } from '../../remediations/advice.ts';
@@ -7,15 +7,15 @@ import type { Plan } from '../../remediations/types.ts';
 import type { Cause, Finding } from '../types.ts';
 import { targetGroups } from './aws.ts';
 import { LB_COOKIE_NAMES } from './cookies.ts';
-import { eachServed } from './haproxy.ts';
+import { eachServed, honouredStickRules } from './haproxy.ts';
 import { annotation } from './kubernetes.ts';
-import { eachUpstream } from './nginx.ts';
+import { eachUpstream, routeCookieOf } from './nginx.ts';
 
 /**
  * The cookie names that carry affinity for this service: the catalog's `probe.cookie`, the
  * app's `sessionCookie` when an NGINX upstream hashes on it, the cookie a HAProxy stick-table
  * keys on (`stick on req.cook(sid)`), the names the collected configs declare (HAProxy `cookie`, ingress-nginx `session-cookie-name`,
- * NGINX Plus `sticky cookie`, ALB `app_cookie`), and the balancers' well-known defaults.
+ * NGINX Plus `sticky cookie`, an open-source NGINX route cookie, ALB `app_cookie`), and the balancers' well-known defaults.
  */
 export function affinityCookieNames(ev: Evidence, service: Service): string[] {
   const names = new Set<string>();
@@ -24,12 +24,16 @@ export function affinityCookieNames(ev: Evidence, service: Service): string[] {
   for (const { sb } of eachServed(ev, service)) {
     const c = cookieOf(sb.proxy);
     if (c) names.add(c.name);
-    for (const r of stickRules(sb.proxy)) {
+    for (const r of honouredStickRules(sb.proxy)) {
       const m = /^(?:req\.)?cook\(([^)]+)\)$/.exec(r.expr);
       if (m) names.add(m[1]!);
     }
   }
-  for (const s of eachUpstream(ev, service)) if (s.upstream.sticky?.kind === 'cookie' && s.upstream.sticky.args[0]) names.add(s.upstream.sticky.args[0]);
+  for (const s of eachUpstream(ev, service)) {
+    if (s.upstream.sticky?.kind === 'cookie' && s.upstream.sticky.args[0]) names.add(s.upstream.sticky.args[0]);
+    const route = routeCookieOf(s);
+    if (route) names.add(route.name);
+  }
   for (const o of ev.kubernetes) if (o.kind === 'Ingress' && annotation(o, 'affinity') === 'cookie') names.add(annotation(o, 'session-cookie-name') ?? 'INGRESSCOOKIE');
   for (const v of targetGroups(ev)) if (v.attr('stickiness.type') === 'app_cookie') names.add(v.attr('stickiness.app_cookie.cookie_name'));
   for (const n of LB_COOKIE_NAMES) names.add(n);
@@ -88,10 +92,21 @@ export function cookieAdvice(name: string, before: string, after: string): Plan 
 }
 
 /**
- * The fix for a live symptom: the plan of a configuration finding with the same cause when one
- * explains it (the probe then points at it), else cookie advice.
+ * The configuration finding that explains a live symptom: one of the same cause on another
+ * layer, preferring one that names the cookie the symptom is about (an ALB cookie's problem is
+ * not explained by HAProxy's). The symptom is then folded into it (`attributedTo`).
  */
-export function liveFix(findings: readonly Finding[], cause: Cause, fallback: () => Plan): { remediationRef: string } | { plan: Plan } {
-  const explained = findings.find((f) => f.cause === cause && f.layer !== 'probe' && f.remediation);
-  return explained?.remediation ? { remediationRef: explained.remediation } : { plan: fallback() };
+export function explaining(findings: readonly Finding[], cause: Cause, cookie?: string): Finding | undefined {
+  const candidates = findings.filter((f) => f.cause === cause && f.layer !== 'probe');
+  const named = cookie ? candidates.find((f) => new RegExp(`\\b${cookie.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\b`).test(`${f.summary} ${f.evidence.join(' ')}`)) : undefined;
+  return named ?? candidates.find((f) => f.remediation) ?? candidates[0];
+}
+
+/**
+ * The fix for a live symptom: folded into the configuration finding with the same cause when
+ * one explains it (its plan is the fix), else cookie advice.
+ */
+export function liveFix(findings: readonly Finding[], cause: Cause, fallback: () => Plan, cookie?: string): { attributedTo: string; remediationRef?: string } | { plan: Plan } {
+  const explained = explaining(findings, cause, cookie);
+  return explained ? { attributedTo: explained.id, ...(explained.remediation ? { remediationRef: explained.remediation } : {}) } : { plan: fallback() };
 }

@@ -3,7 +3,7 @@ import { parseBundle, type RawBundle } from '../../evidence/bundle.ts';
 import type { Service } from '../../evidence/service.ts';
 import { collect, type CollectOptions } from '../../providers/collect.ts';
 import type { Plan } from '../types.ts';
-import { applyConfigChange, prepareConfigChange, reload, restoreConfig, type ConfigChange } from './config-files.ts';
+import { applyConfigChange, instancesOf, prepareConfigChange, reloadInstance, restoreConfig, type ConfigChange } from './config-files.ts';
 import { ApplyError, DriftError, ValidationError } from './errors.ts';
 import { applyRuntime, sendRuntime } from './haproxy-runtime.ts';
 import { applyElbv2, rollbackElbv2 } from './elbv2.ts';
@@ -45,7 +45,7 @@ export interface ApplyOptions {
  * commands, or the plan whose rollback attributes, actions or patch restore the collected state.
  */
 export type UndoRecord =
-  | { kind: 'config'; plan: Plan; files: { path: string; backup: string }[] }
+  | { kind: 'config'; plan: Plan; files: { path: string; backup: string; instance?: string }[] }
   | { kind: 'runtime'; address: string; commands: string[] }
   | { kind: 'aws'; plan: Plan }
   | { kind: 'kubernetes'; plan: Plan }
@@ -78,19 +78,25 @@ export async function applyChange(plan: Plan, service: Service, evidence: RawBun
   }
 }
 
-/** The verification step: the findings the plan fixes must be absent from a fresh analysis. */
+/**
+ * The verification step: the findings the plan fixes must be absent from a fresh analysis,
+ * whether they show as findings of their own or folded into another (a live symptom that
+ * outlived its configuration finding counts as still there).
+ */
 export function verifyChange(fixes: string[], after: Report): { verified: boolean; remaining: string[] } {
-  const remaining = fixes.filter((id) => after.findings.some((f) => f.id === id));
+  const remaining = fixes.filter((id) => after.findings.some((f) => f.id === id || f.merged?.includes(id)));
   return { verified: remaining.length === 0, remaining };
 }
 
 /** The rollback step: restores what {@link applyChange} changed, from its undo record. */
 export async function rollbackChange(undo: UndoRecord, service: Service): Promise<void> {
   switch (undo.kind) {
-    case 'config':
-      await restoreConfig({ layer: undo.plan.layer as 'haproxy' | 'nginx', instance: String(undo.plan.target.instance), files: undo.files });
-      await reload(undo.plan, service);
+    case 'config': {
+      const change: ConfigChange = { layer: undo.plan.layer as 'haproxy' | 'nginx', instance: String(undo.plan.target.instance), files: undo.files };
+      await restoreConfig(change);
+      for (const name of instancesOf(change)) await reloadInstance(change.layer, name, service);
       return;
+    }
     case 'runtime':
       await sendRuntime(undo.address, undo.commands);
       return;
@@ -106,9 +112,9 @@ export async function rollbackChange(undo: UndoRecord, service: Service): Promis
   }
 }
 
-/** The findings a plan fixes in a report (by finding id). */
+/** The findings a plan fixes in a report (by finding id, with the ids folded into them). */
 export function fixesOf(report: Report, planId: string): string[] {
-  return report.findings.filter((f) => f.remediation === planId).map((f) => f.id);
+  return report.findings.filter((f) => f.remediation === planId).flatMap((f) => [f.id, ...(f.merged ?? [])]);
 }
 
 /**
@@ -156,7 +162,7 @@ async function execute(plan: Plan, service: Service, evidence: RawBundle, stamp:
     const changes = await prepareConfigChange(plan, service, evidence);
     step(`no drift: ${changes.map((c) => c.path).join(', ')} unchanged since collection`);
     const done: ConfigChange = await applyConfigChange(plan, service, changes, stamp);
-    step(`validated and written (backup ${done.files.map((f) => f.backup).join(', ')}), ${plan.layer} reloaded`);
+    step(`validated and written (backup ${done.files.map((f) => f.backup).join(', ')}), ${plan.layer} ${done.instance} reloaded`);
     return { kind: 'config', plan, files: done.files };
   }
   if (plan.layer === 'haproxy' && Array.isArray(t.runtime)) {
