@@ -51,7 +51,7 @@ describe('AWS collection', () => {
     const model = modelFromBundle(join(FIXTURES, 'aws-unhealthy-targets'));
     const clock = virtualClock();
     fake = fakeAws(model, clock);
-    fake.failNext('DescribeTargetHealth', 'ThrottlingException', 2);
+    fake.fault('DescribeTargetHealth', 'throttle', 2);
     // Act
     const report = analyze(parseBundle(await collect(service({ targetGroupArns: [TG] }), { clock, now })));
     // Assess
@@ -67,7 +67,7 @@ describe('AWS collection', () => {
     cpSync(join(FIXTURES, 'haproxy-cookie-ttl', 'haproxy', 'edge1.cfg'), join(dir, 'edge1.cfg'));
     const clock = virtualClock();
     fake = fakeAws(model, clock);
-    fake.failNext('DescribeTargetHealth', 'AccessDenied');
+    fake.fault('DescribeTargetHealth', 'denied');
     // Act
     const report = analyze(parseBundle(await collect(service({ targetGroupArns: [TG] }, { haproxy: [{ name: 'edge1', config: join(dir, 'edge1.cfg') }] }), { clock, now })));
     rmSync(dir, { recursive: true, force: true });
