@@ -442,6 +442,8 @@ export type Fault = 'throttle' | 'denied' | 'internal' | 'hang';
 export interface FakeAwsOptions {
   /** The page size ELB uses when a Describe call gives no `PageSize` (400); lower it to exercise pagination. */
   defaultPageSize?: number;
+  /** The MaxDatapoints GetMetricData uses when a call gives none (100,800); lower it to exercise NextToken. */
+  defaultMaxDatapoints?: number;
   /** The account id in injected AccessDenied messages. */
   account?: string;
 }
@@ -669,7 +671,7 @@ export function fakeAws(model: AwsModel, clock: Clock = { now: () => Date.now(),
     return { Rules: [structuredClone(r)] };
   }));
 
-  cw.on(GetMetricDataCommand).callsFake(on('GetMetricData', ['MetricDataQueries', 'StartTime', 'EndTime', 'NextToken', 'ScanBy', 'MaxDatapoints'], (m, i) => getMetricData(m, i, clock.now())));
+  cw.on(GetMetricDataCommand).callsFake(on('GetMetricData', ['MetricDataQueries', 'StartTime', 'EndTime', 'NextToken', 'ScanBy', 'MaxDatapoints'], (m, i) => getMetricData(m, i, clock.now(), options.defaultMaxDatapoints ?? 100_800)));
   cw.on(DescribeAlarmsCommand).callsFake(on('DescribeAlarms', ['AlarmNames', 'AlarmNamePrefix', 'AlarmTypes', 'StateValue', 'ActionPrefix', 'MaxRecords', 'NextToken'], (m, i) => describeAlarms(m, i)));
 
   return {
@@ -688,7 +690,7 @@ export function fakeAws(model: AwsModel, clock: Clock = { now: () => Date.now(),
 }
 
 /** GetMetricData from raw samples (see the module documentation). */
-function getMetricData(m: AwsModel, i: Obj, now: number): Obj {
+function getMetricData(m: AwsModel, i: Obj, now: number, defaultMax: number): Obj {
   const queries = i.MetricDataQueries as Obj[] | undefined;
   if (!Array.isArray(queries) || queries.length === 0) throw cwError('MissingParameter', 'The parameter MetricDataQueries is required.');
   if (queries.length > 500) throw cwError('InvalidParameterValue', 'The collection MetricDataQueries must not have a size greater than 500.');
@@ -696,7 +698,7 @@ function getMetricData(m: AwsModel, i: Obj, now: number): Obj {
   if (i.StartTime.getTime() >= i.EndTime.getTime()) throw cwError('InvalidParameterValue', 'The parameter StartTime must be less than the parameter EndTime.');
   const scan = i.ScanBy ?? 'TimestampDescending';
   if (!['TimestampDescending', 'TimestampAscending'].includes(scan)) throw cwError('InvalidParameterValue', `The value ${scan} for parameter ScanBy is not valid.`);
-  const max = i.MaxDatapoints ?? 100_800;
+  const max = i.MaxDatapoints ?? defaultMax;
   if (!Number.isInteger(max) || max < 1) throw cwError('InvalidParameterValue', 'The parameter MaxDatapoints must be a positive integer.');
   const ids = new Set<string>();
   const start = roundStart(i.StartTime, now);
