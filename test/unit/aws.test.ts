@@ -159,6 +159,72 @@ describe('AWS remediations', () => {
   });
 });
 
+describe('AWS remediations against what ELB accepts', () => {
+  it('turns on source-IP stickiness of an internal NLB group, the only kind an NLB has, and verifies', async () => {
+    // Prepare
+    const model = modelFromBundle(join(FIXTURES, 'aws-nlb-source-ip-internal'));
+    model.attributes.set(TG, [{ Key: 'stickiness.enabled', Value: 'false' }, { Key: 'stickiness.type', Value: 'source_ip' }]);
+    const { raw } = await check(model, { targetGroupArns: [TG] }, { clients: 'internal' });
+    // Act
+    const result = await applyPlan({ evidence: raw, planId: 'elbv2.checkout-tg.enable-source-ip', collect: { now } });
+    // Assess
+    expect([result.status, result.steps]).toEqual(['verified', ['no drift; ModifyTargetGroupAttributes stickiness.enabled=true stickiness.type=source_ip', 'verified: elbv2.checkout-tg.stickiness-disabled gone']]);
+    expect(fake!.calls.filter((c) => c.op === 'ModifyTargetGroupAttributes').map((c) => c.input)).toEqual([
+      { TargetGroupArn: TG, Attributes: [{ Key: 'stickiness.enabled', Value: 'true' }, { Key: 'stickiness.type', Value: 'source_ip' }] },
+    ]);
+  });
+
+  it.each([
+    ['internal', 'failed', 'ModifyTargetGroupAttributes failed: InternalFailure (The request processing has failed because of an unknown error, exception or failure.)'],
+    ['denied', 'failed', 'missing permission elasticloadbalancing:ModifyTargetGroupAttributes'],
+  ] as const)('reports a Modify call that fails (%s) as a recorded failure, the attributes unchanged', async (fault, status, reason) => {
+    // Prepare
+    const model = modelFromBundle(join(FIXTURES, 'aws-stickiness-disabled'));
+    const { raw } = await check(model, { targetGroupArns: [TG] });
+    fake!.fault('ModifyTargetGroupAttributes', fault);
+    // Act
+    const result = await applyPlan({ evidence: raw, planId: 'elbv2.checkout-tg.enable-stickiness', collect: { now } });
+    // Assess
+    expect([result.status, result.reason]).toEqual([status, reason]);
+    expect(model.attributes.get(TG)!.find((a) => a.Key === 'stickiness.enabled')!.Value).toBe('false');
+  });
+
+  it('refuses as drift when the target group was deleted since collection', async () => {
+    // Prepare
+    const model = modelFromBundle(join(FIXTURES, 'aws-stickiness-disabled'));
+    const { raw } = await check(model, { targetGroupArns: [TG] });
+    model.targetGroups.splice(0, model.targetGroups.length);
+    // Act
+    const result = await applyPlan({ evidence: raw, planId: 'elbv2.checkout-tg.enable-stickiness', collect: { now } });
+    // Assess
+    expect(result).toMatchObject({ status: 'refused', reason: `drift: target group checkout-tg no longer exists (TargetGroupNotFound: Target groups '${TG}' not found); collect again before applying` });
+    expect(fake!.calls.filter((c) => c.op.startsWith('Modify'))).toEqual([]);
+  });
+
+  it('refuses as drift when the listener was deleted since collection', async () => {
+    // Prepare
+    const model = modelFromBundle(join(FIXTURES, 'aws-weighted-no-group-stickiness'));
+    const { raw } = await check(model, { targetGroupArns: [TG] });
+    model.listeners.splice(0, 1);
+    // Act
+    const result = await applyPlan({ evidence: raw, planId: 'elbv2.listener-f2f7dc8efc522ab2.enable-group-stickiness', collect: { now } });
+    // Assess
+    expect(result).toMatchObject({ status: 'refused', reason: `drift: ${LISTENER} no longer exists (ListenerNotFound: One or more listeners not found); collect again before applying` });
+  });
+
+  it('reports an action ELB rejects as refused, nothing written', async () => {
+    // Prepare
+    const model = modelFromBundle(join(FIXTURES, 'aws-weighted-no-group-stickiness'));
+    const { raw } = await check(model, { targetGroupArns: [TG] });
+    model.targetGroups.find((t) => t.TargetGroupName === 'checkout-green')!.LoadBalancerArns = ['arn:aws:elasticloadbalancing:eu-west-1:123456789012:loadbalancer/app/other-alb/0000000000000001'];
+    // Act
+    const result = await applyPlan({ evidence: raw, planId: 'elbv2.listener-f2f7dc8efc522ab2.enable-group-stickiness', collect: { now } });
+    // Assess
+    expect(result).toMatchObject({ status: 'refused', reason: 'ELB rejected ModifyListener: TargetGroupAssociationLimit: The following target groups cannot be associated with more than one load balancer: arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/checkout-green/9a1b2c3d4e5f6a7b; nothing was written' });
+    expect(model.listeners[0]!.DefaultActions[0].ForwardConfig.TargetGroupStickinessConfig).toEqual({ Enabled: false });
+  });
+});
+
 describe('AWS permissions', () => {
   it('the collector calls only the read operations its IAM policy grants', async () => {
     // Prepare
