@@ -1,7 +1,9 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals';
+import { DescribeClusterCommand, EKSClient } from '@aws-sdk/client-eks';
+import { mockClient } from 'aws-sdk-client-mock';
 import { parseAllDocuments } from 'yaml';
 import { analyze } from '../../lib/checks/analyze.ts';
 import { main, type Io } from '../../lib/cli/main.ts';
@@ -172,5 +174,54 @@ describe('Kubernetes through the real client', () => {
     const report = analyze(parseBundle(await collect(service, { timeoutMs: 300 })));
     // Assess
     expect(report.notCheckedReasons.kubernetes).toBe('collecting kubernetes timed out after 300 ms');
+  });
+});
+
+describe('reaching the cluster', () => {
+  const kubeconfig = (current: string) => JSON.stringify({
+    apiVersion: 'v1', kind: 'Config', 'current-context': current,
+    clusters: [{ name: 'nowhere', cluster: { server: 'http://127.0.0.1:1', 'insecure-skip-tls-verify': true } }, { name: 'test', cluster: { server: api.url, 'insecure-skip-tls-verify': true } }],
+    users: [{ name: 'sticky', user: { token: api.token } }],
+    contexts: [{ name: 'staging', context: { cluster: 'nowhere', user: 'sticky' } }, { name: 'prod', context: { cluster: 'test', user: 'sticky', namespace: 'shop' } }],
+  });
+
+  it('switches to the context the catalog names, and says so when the kubeconfig has none by that name', async () => {
+    // Prepare
+    api.add(...objectsOf('k8s-cookie-max-age-short', 'ingress.yaml'));
+    writeFileSync(process.env.KUBECONFIG!, kubeconfig('staging'));
+    const at = (context: string) => ServiceSchema.parse({ ...service, kubernetes: { namespace: 'shop', context } });
+    // Act
+    const prod = analyze(parseBundle(await collect(at('prod'), { layers: ['kubernetes'] })));
+    const typo = analyze(parseBundle(await collect(at('prd'), { layers: ['kubernetes'] })));
+    // Assess
+    expect(prod.notCheckedReasons.kubernetes).toBeUndefined();
+    expect([prod.checked, prod.findings.map((f) => f.id)]).toEqual([['kubernetes'], ['kubernetes.checkout.ingress-cookie-ttl']]);
+    expect(typo.notCheckedReasons.kubernetes).toBe('no context "prd" in the kubeconfig');
+  });
+
+  it('reaches an EKS cluster from its DescribeCluster endpoint with a token of the role Sticky runs as', async () => {
+    // Prepare
+    await api.stop();
+    api = new KubeApiDouble();
+    await api.start(dir, { tls: true });
+    api.add(...objectsOf('k8s-cookie-max-age-short', 'ingress.yaml'));
+    const env = { ...process.env };
+    Object.assign(process.env, { AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE', AWS_SECRET_ACCESS_KEY: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY' });
+    const eks = mockClient(EKSClient);
+    eks.on(DescribeClusterCommand, { name: 'shop-prod' }).resolves({ cluster: { name: 'shop-prod', endpoint: api.url, certificateAuthority: { data: api.caData } } });
+    const seen: string[] = [];
+    api.acceptToken = (token) => {
+      const url = new URL(Buffer.from(token.replace(/^k8s-aws-v1\./, ''), 'base64url').toString('utf8'));
+      seen.push(`${url.host} ${url.searchParams.get('Action')} ${url.searchParams.get('X-Amz-SignedHeaders')}`);
+      return token.startsWith('k8s-aws-v1.') && url.host === 'sts.eu-west-1.amazonaws.com' && /(^|;)x-k8s-aws-id(;|$)/.test(url.searchParams.get('X-Amz-SignedHeaders') ?? '');
+    };
+    const onEks = ServiceSchema.parse({ ...service, kubernetes: { namespace: 'shop', eks: { cluster: 'shop-prod', region: 'eu-west-1' } } });
+    // Act
+    const report = analyze(parseBundle(await collect(onEks, { layers: ['kubernetes'] })));
+    eks.restore();
+    process.env = env;
+    // Assess
+    expect(report.findings.map((f) => f.id)).toEqual(['kubernetes.checkout.ingress-cookie-ttl']);
+    expect(new Set(seen)).toEqual(new Set(['sts.eu-west-1.amazonaws.com GetCallerIdentity host;x-k8s-aws-id']));
   });
 });

@@ -43,9 +43,11 @@
  * {@link KubeApiDouble.deny} (an admission webhook's denial), {@link KubeApiDouble.hang} (path
  * prefixes that never answer) and {@link KubeApiDouble.afterDryRun}.
  */
+import { execFileSync } from 'node:child_process';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import { randomUUID } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { jsonPatch, mergePatch, PatchError, PatchNotModelled, strategicPatch } from './kube-patch.ts';
 import { applyDefaults, decodeError, SchemaNotModelled, validate, type Cause } from './kube-schema.ts';
@@ -187,12 +189,16 @@ export class KubeApiDouble {
   afterDryRun: ((key: string) => void) | undefined;
   /** The bearer token the kubeconfig carries; other requests are 401. */
   readonly token = 'test-token';
+  /** Accepts other bearer tokens too (an EKS token, say), as the cluster's authenticator would. */
+  acceptToken: ((token: string) => boolean) | undefined;
   /** The user RBAC messages name. */
   readonly user = 'system:serviceaccount:sticky:sticky';
   url = '';
+  /** With TLS: the server certificate's PEM, base64 (what a kubeconfig's certificate-authority-data holds). */
+  caData: string | undefined;
   private rv = 100;
   private ips = 0;
-  private server: Server | undefined;
+  private server: Server | ReturnType<typeof createTlsServer> | undefined;
   private readonly events: { rv: number; type: string; plural: string; obj: Obj }[] = [];
   private historyFrom = 0;
   private readonly watchers = new Set<Watcher>();
@@ -257,15 +263,28 @@ export class KubeApiDouble {
     this.snapshots.clear();
   }
 
-  /** Starts listening on 127.0.0.1 and writes a kubeconfig for it into `dir`; returns its path. */
-  async start(dir: string): Promise<string> {
-    this.server = createServer((req, res) => void this.handle(req, res));
+  /**
+   * Starts listening on 127.0.0.1 and writes a kubeconfig for it into `dir`; returns its path.
+   * With `tls`, it serves HTTPS with a certificate for 127.0.0.1 made by `openssl` in `dir`, whose
+   * PEM (base64, as EKS's DescribeCluster gives it) is {@link caData}, and the kubeconfig trusts it.
+   */
+  async start(dir: string, opts: { tls?: boolean } = {}): Promise<string> {
+    const handler = (req: IncomingMessage, res: ServerResponse) => void this.handle(req, res);
+    if (opts.tls) {
+      const key = join(dir, 'apiserver.key');
+      const cert = join(dir, 'apiserver.crt');
+      execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=kube-apiserver', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'ignore' });
+      this.caData = readFileSync(cert).toString('base64');
+      this.server = createTlsServer({ key: readFileSync(key), cert: readFileSync(cert) }, handler);
+    } else {
+      this.server = createServer(handler);
+    }
     await new Promise<void>((r) => this.server!.listen(0, '127.0.0.1', () => r()));
-    this.url = `http://127.0.0.1:${(this.server.address() as { port: number }).port}`;
+    this.url = `${opts.tls ? 'https' : 'http'}://127.0.0.1:${(this.server.address() as { port: number }).port}`;
     const file = join(dir, 'kubeconfig');
     writeFileSync(file, JSON.stringify({
       apiVersion: 'v1', kind: 'Config', 'current-context': 'test',
-      clusters: [{ name: 'test', cluster: { server: this.url, 'insecure-skip-tls-verify': true } }],
+      clusters: [{ name: 'test', cluster: { server: this.url, ...(this.caData ? { 'certificate-authority-data': this.caData } : { 'insecure-skip-tls-verify': true }) } }],
       users: [{ name: 'sticky', user: { token: this.token } }],
       contexts: [{ name: 'test', context: { cluster: 'test', user: 'sticky', namespace: 'shop' } }],
     }));
@@ -376,7 +395,8 @@ export class KubeApiDouble {
     this.requests.push({ method: req.method ?? 'GET', path: url.pathname + url.search, ...(contentType ? { contentType } : {}), ...(body !== undefined ? { body } : {}) });
     if (this.hang.some((h) => url.pathname.startsWith(h))) return;
     try {
-      if (req.headers.authorization !== `Bearer ${this.token}`) throw new StatusError(401, 'Unauthorized', 'Unauthorized');
+      const bearer = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
+      if (bearer !== this.token && !(bearer && this.acceptToken?.(bearer))) throw new StatusError(401, 'Unauthorized', 'Unauthorized');
       const out = await this.route(req.method ?? 'GET', url, contentType, body, badJson, text, res);
       if (out === 'hang' || out === 'streaming') return;
       this.send(res, out.code, out.body);
