@@ -107,6 +107,28 @@ describe('AWS collection', () => {
   });
 });
 
+describe('AWS collection: where the target groups come from', () => {
+  it('finds the target groups from the listeners the catalog names, through their actions', async () => {
+    // Prepare
+    const model = modelFromBundle(join(FIXTURES, 'aws-weighted-no-group-stickiness'));
+    // Act
+    const { raw } = await check(model, { listenerArns: [LISTENER] });
+    // Assess
+    expect(JSON.parse(raw.files.get('aws/describe-target-groups.json')!).TargetGroups.map((t: { TargetGroupName: string }) => t.TargetGroupName)).toEqual(['checkout-tg', 'checkout-green']);
+    expect(fake!.calls.filter((c) => c.op === 'DescribeTargetGroups').map((c) => c.input)).toEqual([{ TargetGroupArns: [TG, TG.replace('checkout-tg/73e2d6bc24d8a067', 'checkout-green/9a1b2c3d4e5f6a7b')] }]);
+    expect(analyze(parseBundle(raw)).findings.map((f) => f.id)).toEqual(['elbv2.listener-f2f7dc8efc522ab2.group-stickiness']);
+  });
+
+  it('reports AWS as not checked when no target group carries the service tag', async () => {
+    // Prepare
+    const model = modelFromBundle(join(FIXTURES, 'aws-healthy'));
+    // Act
+    const { raw } = await check(model, {});
+    // Assess
+    expect(analyze(parseBundle(raw)).notCheckedReasons.aws).toBe('no target group is tagged sticky:service=checkout in eu-west-1, and the catalog lists no ARNs');
+  });
+});
+
 describe('AWS remediations', () => {
   it('turns on group stickiness with ModifyListener, keeping every field of the actions, and verifies', async () => {
     // Prepare
@@ -222,6 +244,25 @@ describe('AWS remediations against what ELB accepts', () => {
     // Assess
     expect(result).toMatchObject({ status: 'refused', reason: 'ELB rejected ModifyListener: TargetGroupAssociationLimit: The following target groups cannot be associated with more than one load balancer: arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/checkout-green/9a1b2c3d4e5f6a7b; nothing was written' });
     expect(model.listeners[0]!.DefaultActions[0].ForwardConfig.TargetGroupStickinessConfig).toEqual({ Enabled: false });
+  });
+});
+
+describe('AWS remediations on listener rules', () => {
+  it('turns on group stickiness of a rule\'s weighted forward with ModifyRule, and verifies', async () => {
+    // Prepare
+    const model = modelFromBundle(join(FIXTURES, 'aws-weighted-no-group-stickiness'));
+    const weighted = structuredClone(model.listeners[0]!.DefaultActions);
+    model.listeners[0]!.DefaultActions = [{ Type: 'forward', TargetGroupArn: TG }];
+    const rule = `${LISTENER.replace(':listener/', ':listener-rule/')}/0000000000000a10`;
+    model.rules.get(LISTENER)!.push({ RuleArn: rule, Priority: '10', IsDefault: false, Conditions: [{ Field: 'path-pattern', Values: ['/cart/*'] }], Actions: weighted });
+    const { raw } = await check(model, { targetGroupArns: [TG] });
+    // Act
+    const result = await applyPlan({ evidence: raw, planId: 'elbv2.rule-0000000000000a10.enable-group-stickiness', collect: { now } });
+    // Assess
+    expect([result.status, result.steps[0]]).toEqual(['verified', 'no drift; ModifyRule with group stickiness on, every other field unchanged']);
+    expect(fake!.calls.filter((c) => c.op.startsWith('Modify')).map((c) => [c.op, c.input.RuleArn, c.input.Actions[0].ForwardConfig.TargetGroupStickinessConfig])).toEqual([
+      ['ModifyRule', rule, { Enabled: true, DurationSeconds: 7200 }],
+    ]);
   });
 });
 
