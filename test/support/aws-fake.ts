@@ -456,6 +456,12 @@ export interface FakeAws {
   fault(op: Operation, fault: Fault, times?: number | 'always', opts?: { code?: string }): void;
   /** Removes every injected fault. */
   clearFaults(): void;
+  /**
+   * The earlier spelling of {@link fault}, kept for existing callers: `Throttling*` codes
+   * throttle, `AccessDenied*` deny, `InternalFailure` fails with a 500;
+   * any other name is refused.
+   */
+  failNext(op: Operation, name: string, count?: number): void;
   restore(): void;
 }
 
@@ -681,6 +687,11 @@ export function fakeAws(model: AwsModel, clock: Clock = { now: () => Date.now(),
     },
     clearFaults() {
       faults.clear();
+    },
+    failNext(op, name, count = 1) {
+      const fault: Fault | undefined = /^Throttling/.test(name) ? 'throttle' : /^AccessDenied/.test(name) ? 'denied' : name === 'InternalFailure' ? 'internal' : undefined;
+      if (!fault) throw new NotModelledError(`aws-fake: failNext does not know ${name}; use fault()`);
+      faults.set(op, { fault, left: count, code: name });
     },
     restore() {
       elb.restore();

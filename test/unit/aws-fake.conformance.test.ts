@@ -533,6 +533,16 @@ describe('fault injection', () => {
     expect(model.attributes.get(TG)).toEqual([{ Key: 'stickiness.enabled', Value: 'true' }]);
   });
 
+  it('keeps failNext for existing callers, and refuses an error name it does not know', async () => {
+    // Prepare
+    fake.failNext('DescribeTargetHealth', 'AccessDeniedException');
+    // Act
+    const e = await failure(elb.send(new DescribeTargetHealthCommand({ TargetGroupArn: TG })));
+    // Assess
+    expect([e.name, e.$metadata?.httpStatusCode]).toEqual(['AccessDeniedException', 403]);
+    expect(() => fake.failNext('DescribeTargetHealth', 'Banana')).toThrow(NotModelledError);
+  });
+
   it('hangs a call that never answers, and the throttling code can be spelled ThrottlingException', async () => {
     // Prepare
     fake.fault('DescribeListeners', 'hang');
