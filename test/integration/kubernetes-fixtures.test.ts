@@ -1,5 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { parse, parseAllDocuments } from 'yaml';
@@ -7,25 +6,18 @@ import { analyze } from '../../lib/checks/analyze.ts';
 import { parseBundle } from '../../lib/evidence/bundle.ts';
 import { ServiceSchema } from '../../lib/evidence/service.ts';
 import { collect } from '../../lib/providers/collect.ts';
-import { KubeApiDouble } from '../support/kube-api-double.ts';
+import { kubeconfigDouble, type KubeApiDouble } from '../support/kube-api-double.ts';
 import { FIXTURES, fixtureNames } from '../support/bundles.ts';
 
 type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
+let cluster: Awaited<ReturnType<typeof kubeconfigDouble>>;
 let api: KubeApiDouble;
-let dir: string;
-const saved = process.env.KUBECONFIG;
 beforeEach(async () => {
-  api = new KubeApiDouble();
-  dir = mkdtempSync(join(tmpdir(), 'sticky-k8s-fixtures-'));
-  process.env.KUBECONFIG = await api.start(dir);
+  cluster = await kubeconfigDouble();
+  api = cluster.api;
 });
-afterEach(async () => {
-  await api.stop();
-  rmSync(dir, { recursive: true, force: true });
-  if (saved === undefined) delete process.env.KUBECONFIG;
-  else process.env.KUBECONFIG = saved;
-});
+afterEach(() => cluster.close());
 
 /** Every object of a fixture's kubernetes/ files (List items unwrapped). */
 function objectsOf(fixture: string): Obj[] {

@@ -1,5 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals';
 import { DescribeClusterCommand, EKSClient } from '@aws-sdk/client-eks';
@@ -11,7 +10,7 @@ import { parseBundle } from '../../lib/evidence/bundle.ts';
 import { ServiceSchema } from '../../lib/evidence/service.ts';
 import { collect } from '../../lib/providers/collect.ts';
 import { applyPlan } from '../../lib/remediations/apply/engine.ts';
-import { KubeApiDouble } from '../support/kube-api-double.ts';
+import { kubeconfigDouble, type KubeApiDouble } from '../support/kube-api-double.ts';
 import { FIXTURES } from '../support/bundles.ts';
 
 jest.setTimeout(20_000);
@@ -19,20 +18,14 @@ const objectsOf = (fixture: string, file: string) => parseAllDocuments(readFileS
 const service = ServiceSchema.parse({ name: 'checkout', hosts: ['shop.example.com'], paths: ['/', '/cart'], sessionTimeoutSeconds: 3600, kubernetes: { namespace: 'shop' } });
 const ANN = 'nginx.ingress.kubernetes.io/';
 
+let cluster: Awaited<ReturnType<typeof kubeconfigDouble>>;
 let api: KubeApiDouble;
 let dir: string;
-const saved = process.env.KUBECONFIG;
 beforeEach(async () => {
-  api = new KubeApiDouble();
-  dir = mkdtempSync(join(tmpdir(), 'sticky-k8s-'));
-  process.env.KUBECONFIG = await api.start(dir);
+  cluster = await kubeconfigDouble();
+  ({ api, dir } = cluster);
 });
-afterEach(async () => {
-  await api.stop();
-  rmSync(dir, { recursive: true, force: true });
-  if (saved === undefined) delete process.env.KUBECONFIG;
-  else process.env.KUBECONFIG = saved;
-});
+afterEach(() => cluster.close());
 
 const patches = () => api.requests.filter((r) => r.method === 'PATCH').map((r) => `${r.path} ${r.contentType}`);
 
@@ -201,9 +194,9 @@ describe('reaching the cluster', () => {
 
   it('reaches an EKS cluster from its DescribeCluster endpoint with a token of the role Sticky runs as', async () => {
     // Prepare
-    await api.stop();
-    api = new KubeApiDouble();
-    await api.start(dir, { tls: true });
+    await cluster.close();
+    cluster = await kubeconfigDouble({ tls: true });
+    ({ api, dir } = cluster);
     api.add(...objectsOf('k8s-cookie-max-age-short', 'ingress.yaml'));
     const env = { ...process.env };
     Object.assign(process.env, { AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE', AWS_SECRET_ACCESS_KEY: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY' });

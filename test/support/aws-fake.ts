@@ -288,24 +288,32 @@ function associate(m: AwsModel, actions: Obj[], lbArn: string): void {
 
 const hash = (o: unknown) => createHash('sha256').update(JSON.stringify(o)).digest('base64url').slice(0, 16);
 
-/** ELB's Marker pagination: an opaque marker bound to the request it came from. */
+/**
+ * An opaque pagination token (ELB's Marker, CloudWatch's NextToken): an offset bound to the
+ * request it continues, so a token of another request, or a forged one, is refused.
+ */
+const pageToken = {
+  make: (request: Obj, offset: number) => Buffer.from(JSON.stringify({ b: hash(request), o: offset })).toString('base64url'),
+  read(token: unknown, request: Obj, max: number, refuse: () => Error): number {
+    if (token === undefined) return 0;
+    try {
+      const t = JSON.parse(Buffer.from(String(token), 'base64url').toString('utf8')) as { b: string; o: number };
+      if (t.b === hash(request) && Number.isInteger(t.o) && t.o >= 0 && t.o <= max) return t.o;
+    } catch {
+      // not a token of ours
+    }
+    throw refuse();
+  },
+};
+
+/** ELB's Marker pagination, `PageSize` 1–400. */
 function paginate<T>(items: T[], input: Obj, defaultSize: number): { items: T[]; NextMarker?: string } {
   const size = input.PageSize ?? defaultSize;
   if (!Number.isInteger(size) || size < 1 || size > 400) throw invalid(`1 validation error detected: Value '${input.PageSize}' at 'pageSize' failed to satisfy constraint: Member must have value between 1 and 400`);
   const { Marker, PageSize: _p, ...filters } = input;
-  const binding = hash(filters);
-  let start = 0;
-  if (Marker !== undefined) {
-    try {
-      const m = JSON.parse(Buffer.from(String(Marker), 'base64url').toString('utf8')) as { b: string; o: number };
-      if (m.b !== binding || !Number.isInteger(m.o) || m.o < 0 || m.o > items.length) throw new Error('foreign marker');
-      start = m.o;
-    } catch {
-      throw invalid('The marker is not valid for this request');
-    }
-  }
+  const start = pageToken.read(Marker, filters, items.length, () => invalid('The marker is not valid for this request'));
   const end = start + size;
-  return { items: items.slice(start, end), ...(end < items.length ? { NextMarker: Buffer.from(JSON.stringify({ b: binding, o: end })).toString('base64url') } : {}) };
+  return { items: items.slice(start, end), ...(end < items.length ? { NextMarker: pageToken.make(filters, end) } : {}) };
 }
 
 function exclusive(input: Obj, names: string[]): void {
@@ -700,6 +708,8 @@ export function fakeAws(model: AwsModel, clock: Clock = { now: () => Date.now(),
   };
 }
 
+const badToken = () => cwError('InvalidNextToken', 'The specified NextToken is not valid for this request.');
+
 /** GetMetricData from raw samples (see the module documentation). */
 function getMetricData(m: AwsModel, i: Obj, now: number, defaultMax: number): Obj {
   const queries = i.MetricDataQueries as Obj[] | undefined;
@@ -748,18 +758,8 @@ function getMetricData(m: AwsModel, i: Obj, now: number, defaultMax: number): Ob
     return { q, points };
   });
   const { NextToken: token, ...request } = i;
-  const binding = hash(request);
-  let cursor = 0;
-  if (token !== undefined) {
-    try {
-      const t = JSON.parse(Buffer.from(String(token), 'base64url').toString('utf8')) as { b: string; c: number };
-      if (t.b !== binding || !Number.isInteger(t.c) || t.c < 0) throw new Error('foreign token');
-      cursor = t.c;
-    } catch {
-      throw cwError('InvalidNextToken', 'The specified NextToken is not valid for this request.');
-    }
-  }
   const total = series.reduce((a, s) => a + s.points.length, 0);
+  const cursor = pageToken.read(token, request, total, badToken);
   const stop = Math.min(total, cursor + max);
   let offset = 0;
   const results = series.filter((s) => s.q.ReturnData !== false).map((s) => {
@@ -776,7 +776,7 @@ function getMetricData(m: AwsModel, i: Obj, now: number, defaultMax: number): Ob
       Messages: [],
     };
   });
-  return { MetricDataResults: results, Messages: [], ...(stop < total ? { NextToken: Buffer.from(JSON.stringify({ b: binding, c: stop })).toString('base64url') } : {}) };
+  return { MetricDataResults: results, Messages: [], ...(stop < total ? { NextToken: pageToken.make(request, stop) } : {}) };
 }
 
 /** DescribeAlarms with its filters and NextToken (see the module documentation). */
@@ -797,21 +797,11 @@ function describeAlarms(m: AwsModel, i: Obj): Obj {
       .sort((a, b) => String(a.AlarmName).localeCompare(String(b.AlarmName)))
     : [];
   const { NextToken: token, ...request } = i;
-  const binding = hash(request);
-  let from = 0;
-  if (token !== undefined) {
-    try {
-      const t = JSON.parse(Buffer.from(String(token), 'base64url').toString('utf8')) as { b: string; o: number };
-      if (t.b !== binding || !Number.isInteger(t.o) || t.o < 0 || t.o > alarms.length) throw new Error('foreign token');
-      from = t.o;
-    } catch {
-      throw cwError('InvalidNextToken', 'The specified NextToken is not valid for this request.');
-    }
-  }
+  const from = pageToken.read(token, request, alarms.length, badToken);
   const to = from + max;
   return {
     MetricAlarms: structuredClone(alarms.slice(from, to)),
     CompositeAlarms: [],
-    ...(to < alarms.length ? { NextToken: Buffer.from(JSON.stringify({ b: binding, o: to })).toString('base64url') } : {}),
+    ...(to < alarms.length ? { NextToken: pageToken.make(request, to) } : {}),
   };
 }

@@ -47,7 +47,8 @@ import { execFileSync } from 'node:child_process';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createTlsServer } from 'node:https';
 import { randomUUID } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { jsonPatch, mergePatch, PatchError, PatchNotModelled, strategicPatch } from './kube-patch.ts';
 import { applyDefaults, decodeError, SchemaNotModelled, validate, type Cause } from './kube-schema.ts';
@@ -661,4 +662,26 @@ export class KubeApiDouble {
     this.emit('DELETED', plural, { ...o, metadata: { ...o.metadata, resourceVersion: String(++this.rv) } }, o);
     return { code: 200, body: success };
   }
+}
+
+/**
+ * Starts a double in a fresh temporary folder and points `KUBECONFIG` at it (the collector and
+ * the apply read the default kubeconfig); `close()` stops it, removes the folder and restores
+ * `KUBECONFIG`.
+ */
+export async function kubeconfigDouble(opts: { tls?: boolean } = {}): Promise<{ api: KubeApiDouble; dir: string; close(): Promise<void> }> {
+  const api = new KubeApiDouble();
+  const dir = mkdtempSync(join(tmpdir(), 'sticky-kube-'));
+  const saved = process.env.KUBECONFIG;
+  process.env.KUBECONFIG = await api.start(dir, opts);
+  return {
+    api,
+    dir,
+    async close() {
+      await api.stop();
+      rmSync(dir, { recursive: true, force: true });
+      if (saved === undefined) delete process.env.KUBECONFIG;
+      else process.env.KUBECONFIG = saved;
+    },
+  };
 }
