@@ -37,6 +37,7 @@ function flappingAlb(): AwsModel {
   publishElbMetric(model, 'HealthyHostCount', { targetGroupArn: TG }, samples([['09:42:00', 3, 3, 3], ['09:43:00', 3, 1, 2], ['09:44:00', 2, 3, 3], ['09:45:00', 3, 3, 3]]));
   publishElbMetric(model, 'HTTPCode_Target_5XX_Count', { targetGroupArn: TG }, samples([['09:43:00', 10, 20, 7], ['09:44:00', 5], ['09:30:00', 2]]));
   publishElbMetric(model, 'RequestCountPerTarget', { targetGroupArn: TG }, samples([['09:43:00', 100, 150, 162]]));
+  publishElbMetric(model, 'HTTPCode_ELB_5XX_Count', { loadBalancerArn: ALB }, samples([['09:43:00', 3, 1]]));
   return model;
 }
 
@@ -52,7 +53,7 @@ describe('CloudWatch collection from the fake account', () => {
       ['UnHealthyHostCount targetgroup/checkout-tg/73e2d6bc24d8a067', [0, 1, 2, 0], 'Complete'],
       ['HealthyHostCount targetgroup/checkout-tg/73e2d6bc24d8a067', [3, 2, 1, 3], 'Complete'],
       ['HTTPCode_Target_5XX_Count targetgroup/checkout-tg/73e2d6bc24d8a067', [5, 37, 2], 'Complete'],
-      ['HTTPCode_ELB_5XX_Count app/shop-alb/50dc6c495c0c9188', [], 'Complete'],
+      ['HTTPCode_ELB_5XX_Count app/shop-alb/50dc6c495c0c9188', [4], 'Complete'],
     ]);
     expect(metricsOf(raw)[1]!.Timestamps).toEqual(['2026-11-25T09:45:00.000Z', '2026-11-25T09:44:00.000Z', '2026-11-25T09:43:00.000Z', '2026-11-25T09:42:00.000Z']);
     expect(findings(raw)).toEqual([
@@ -94,7 +95,7 @@ describe('CloudWatch collection from the fake account', () => {
     // Act
     const paged = await check(flappingAlb(), { targetGroupArns: [TG] }, { defaultMaxDatapoints: 3 });
     // Assess
-    expect(fake!.calls.filter((c) => c.op === 'GetMetricData').map((c) => Boolean(c.input.NextToken))).toEqual([false, true, true, true]);
+    expect(fake!.calls.filter((c) => c.op === 'GetMetricData').map((c) => Boolean(c.input.NextToken))).toEqual([false, true, true, true, true]);
     expect(metricsOf(paged)).toEqual(metricsOf(whole));
   });
 
