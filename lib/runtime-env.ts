@@ -3,12 +3,14 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { catalogPath, findService } from './catalog/catalog.ts';
 import { catalogLoader } from './catalog/remote.ts';
 import type { Runtime } from './runtime.ts';
+import { isDenied } from './providers/aws/calls.ts';
 import { Store } from './store/store.ts';
 import { StepFunctionsEngine } from './workflow/engine.ts';
 
 /**
  * Reads a secret from the environment when set, else from the SSM SecureString parameter the
- * deployment names (read at run time, never resolved into a plain environment variable).
+ * deployment names (read at run time, never resolved into a plain environment variable). A
+ * parameter that cannot be read fails with its name and the reason, never its value.
  */
 export async function secret(envName: string, parameterEnv: string): Promise<string> {
   const direct = process.env[envName];
@@ -16,7 +18,13 @@ export async function secret(envName: string, parameterEnv: string): Promise<str
   const name = process.env[parameterEnv];
   if (!name) throw new Error(`${envName} is not set and neither is ${parameterEnv} (the SSM parameter holding it)`);
   const { SSMClient, GetParameterCommand } = await import('@aws-sdk/client-ssm');
-  const r = await new SSMClient({}).send(new GetParameterCommand({ Name: name, WithDecryption: true }));
+  let r;
+  try {
+    r = await new SSMClient({}).send(new GetParameterCommand({ Name: name, WithDecryption: true }));
+  } catch (e) {
+    const code = (e as { name?: string }).name ?? 'error';
+    throw new Error(`${envName}: cannot read SSM parameter ${name} (${parameterEnv}): ${code}${isDenied(e) ? ` (missing permission ssm:GetParameter${code === 'AccessDeniedException' ? ' or kms:Decrypt' : ''})` : ''}`, { cause: e });
+  }
   if (!r.Parameter?.Value) throw new Error(`SSM parameter ${name} is empty`);
   return r.Parameter.Value;
 }

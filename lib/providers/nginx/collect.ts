@@ -15,8 +15,9 @@ const run = promisify(execFile);
 /**
  * Collects one NGINX instance as `nginx -T -c FILE` prints it, so includes are resolved the way
  * NGINX resolves them. Without the binary (a config copied to a bastion, say) the file and its
- * includes are read directly and laid out in the same `# configuration file` format. Text that
- * is not UTF-8 fails the instance with the file and line, rather than being read with
+ * includes are read directly and laid out in the same `# configuration file` format; when
+ * `nginx -T` fails, its first emergency line says why in a note and the files are read instead.
+ * Text that is not UTF-8 fails the instance with the file and line, rather than being read with
  * replacement characters that a fix would write back.
  */
 export async function collectNginx(n: NginxLocation, timeoutMs: number): Promise<{ files: Record<string, string>; notes: string[] }> {
@@ -27,7 +28,8 @@ export async function collectNginx(n: NginxLocation, timeoutMs: number): Promise
   } catch (e) {
     const err = e as NodeJS.ErrnoException & { stderr?: Buffer | string };
     if (err.code !== 'ENOENT') {
-      const reason = (err.stderr?.toString() ?? err.message).trim().split('\n').pop() ?? err.message;
+      const lines = (err.stderr?.toString() ?? err.message).trim().split('\n');
+      const reason = (lines.find((l) => /\[(emerg|alert|crit)\]/.test(l)) ?? lines.pop() ?? err.message).replace(/^\d{4}\/\d\d\/\d\d \d\d:\d\d:\d\d \[(\w+)\] \d+#\d+: /, 'nginx: [$1] ');
       notes.push(`nginx ${n.name}: nginx -T failed (${reason}); read the files instead`);
     }
   }
@@ -52,7 +54,13 @@ async function expandInclude(pattern: string): Promise<string[]> {
   return names.map((n) => join(dir, n)).filter((p) => re.test(p)).sort();
 }
 
-/** Reads a config and its includes into `nginx -T` layout (`# configuration file <path>:` sections). */
+/**
+ * Reads a config and its includes into exactly what `nginx -T` prints: each file once, in the
+ * order NGINX opens them (an include where it appears, globs sorted), relative paths resolved
+ * against the main file's folder, each under `# configuration file <path>:` and followed by a
+ * newline. An include that cannot be read is left out (the analysis reports it missing); a file
+ * that does not parse is kept but its includes are not followed.
+ */
 export async function dumpFiles(main: string): Promise<string> {
   const base = dirname(main);
   const seen = new Set<string>();
@@ -68,7 +76,7 @@ export async function dumpFiles(main: string): Promise<string> {
       return;
     }
     const text = decoded(bytes, file);
-    parts.push(`# configuration file ${file}:\n${text}${text.endsWith('\n') ? '' : '\n'}`);
+    parts.push(`# configuration file ${file}:\n${text}\n`);
     const includes: string[] = [];
     const walk = (ds: NginxDirective[]) => {
       for (const d of ds) {
@@ -84,5 +92,5 @@ export async function dumpFiles(main: string): Promise<string> {
     for (const inc of includes) for (const f of await expandInclude(inc)) await visit(f, depth + 1);
   };
   await visit(main, 0);
-  return parts.join('\n');
+  return parts.join('');
 }

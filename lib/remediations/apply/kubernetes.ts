@@ -87,6 +87,12 @@ function targetOf(plan: Plan): PatchTarget {
 const explain = (e: unknown) => `${statusOf(e) ?? ''} ${messageOf(e)}`.trim();
 
 /**
+ * Whether a 403 is RBAC refusing Sticky the verb, rather than an admission webhook refusing the
+ * change (webhook denials are 403 unless the webhook picks another code).
+ */
+const rbacForbidden = (e: unknown) => statusOf(e) === 403 && !messageOf(e).startsWith('admission webhook ');
+
+/**
  * Applies a Kubernetes patch plan: reads the object and refuses if the fields it changes are no
  * longer as collected, sends the patch as a server-side dry run first (nothing is stored when
  * the API server or an admission webhook rejects it), then for real with the live
@@ -110,7 +116,7 @@ export async function applyKubernetes(plan: Plan, service: Service, clients?: Ku
   try {
     await send(c, t, body, true);
   } catch (e) {
-    if (statusOf(e) === 403) throw new ApplyError(`forbidden: ${messageOf(e)}`, { cause: e });
+    if (rbacForbidden(e)) throw new ApplyError(`forbidden: ${messageOf(e)}`, { cause: e });
     throw new ValidationError(`the API server rejected the dry run: ${explain(e)}`);
   }
   try {
@@ -126,7 +132,11 @@ export async function applyKubernetes(plan: Plan, service: Service, clients?: Ku
 export async function rollbackKubernetes(plan: Plan, service: Service, clients?: KubeClients): Promise<void> {
   if (!service.kubernetes) throw new ApplyError('the service has no kubernetes section in its catalog entry');
   const t = targetOf(plan);
-  await send(clients ?? (await (await client()).kubeClients(service.kubernetes)), t, t.rollbackPatch, false);
+  try {
+    await send(clients ?? (await (await client()).kubeClients(service.kubernetes)), t, t.rollbackPatch, false);
+  } catch (e) {
+    throw new ApplyError(`the rollback patch of ${t.kind} ${t.namespace}/${t.name} failed: ${explain(e)}`, { cause: e });
+  }
 }
 
 /**
