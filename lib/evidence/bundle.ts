@@ -85,7 +85,8 @@ function json<T>(schema: z.ZodType<T>, text: string, file: string): JsonFile<T> 
 /**
  * Parses a raw bundle into {@link Evidence}. Pure: no I/O, no clock. A missing or invalid
  * `service.yaml` throws {@link BundleError}; any other malformed file becomes a {@link Problem}
- * and its layer is analyzed from the files that did parse.
+ * and its layer is analyzed from the files that did parse. Even a parser that fails on a file in
+ * a way nobody foresaw only makes that file a problem: one bad file never crashes the report.
  */
 export function parseBundle(raw: RawBundle): Evidence {
   const serviceText = raw.files.get('service.yaml');
@@ -105,8 +106,8 @@ export function parseBundle(raw: RawBundle): Evidence {
       if (layer) ev.present.add(layer);
       else ev.notes.push(`ignored ${path}: not a file of the evidence bundle layout`);
     } catch (e) {
-      if (!(e instanceof EvidenceParseError)) throw e;
-      ev.problems.push({ file: path, ...(e.line !== undefined ? { line: e.line } : {}), message: e.message });
+      if (e instanceof EvidenceParseError) ev.problems.push({ file: path, ...(e.line !== undefined ? { line: e.line } : {}), message: e.message });
+      else ev.problems.push({ file: path, message: `the parser failed on it (${(e as Error).name}: ${(e as Error).message})` });
     }
   }
   return ev;
