@@ -7,6 +7,7 @@ import type { Service } from '../evidence/service.ts';
 import { collect, type CollectOptions } from '../providers/collect.ts';
 import { applyChange, fixesOf, rollbackChange, verifyChange, type UndoRecord } from '../remediations/apply/engine.ts';
 import { renderBlocks, type PlanStates } from '../slack/blocks.ts';
+import { probeCounts } from '../report/probe-counts.ts';
 import { newId, type Approval, type Store, type Triage } from '../store/store.ts';
 
 /** The part of Slack's Web API the steps use (a Bolt/WebClient `client` fits). */
@@ -75,23 +76,10 @@ function describe(a: Approval): string {
   return `${a.outcome?.startsWith('verified') ? ':white_check_mark:' : ':warning:'} approved by ${who}${when}: ${a.outcome ?? 'done'}`;
 }
 
-/** Requests per backend in each probe phase, for the report's chart. */
-function probeCounts(raw: RawBundle): { label: string; counts: [string, number][] }[] {
-  const text = raw.files.get('probe/exchanges.json');
-  if (!text) return [];
-  const exchanges = (JSON.parse(text) as { exchanges: { phase: string; response?: { backend?: string } }[] }).exchanges;
-  const count = (phase: string) => {
-    const m = new Map<string, number>();
-    for (const x of exchanges) if (x.phase === phase && x.response?.backend) m.set(x.response.backend, (m.get(x.response.backend) ?? 0) + 1);
-    return [...m].sort(([a], [b]) => a.localeCompare(b));
-  };
-  return [{ label: 'without a cookie jar', counts: count('no-jar') }, { label: 'with a cookie jar (must stay on one)', counts: count('jar') }];
-}
-
 /** Posts the report, or updates it in place when it was posted already; reuses evidence the caller already read. */
 async function publish(deps: StepDeps, triage: Triage, loaded?: { raw: RawBundle; report: Report }): Promise<Triage> {
   const { raw, report } = loaded ?? (await evidenceOf(deps, triage.id));
-  const message = renderBlocks(report, await planStates(deps, triage), { triageId: triage.id, backends: probeCounts(raw) });
+  const message = renderBlocks(report, await planStates(deps, triage), { triageId: triage.id, backends: probeCounts(raw), files: raw.files });
   if (triage.messageTs) {
     await deps.slack.chat.update({ channel: triage.channel, ts: triage.messageTs, text: message.text, blocks: message.blocks });
     return triage;
