@@ -33,7 +33,18 @@ describe('sticky analyze', () => {
     // Assess
     expect(code).toBe(1);
     expect(io.out()).toContain('  ● [affinity-ttl-short] edge1/backend app: cookie SERVERID expires after 10 min idle; sessions last 1 h\n      haproxy/edge1.cfg:23: cookie SERVERID insert indirect nocache maxidle 10m\n');
-    expect(io.out()).toContain('      + haproxy/edge1.cfg:23: cookie SERVERID insert indirect nocache maxidle 2h\n');
+    expect(io.out()).toContain([
+      '      --- haproxy/edge1.cfg',
+      '      +++ haproxy/edge1.cfg',
+      '      @@ -21,5 +21,5 @@',
+      '           option httpchk GET /health',
+      '           # idle timeout on the persistence cookie',
+      '      -    cookie SERVERID insert indirect nocache maxidle 10m',
+      '      +    cookie SERVERID insert indirect nocache maxidle 2h',
+      '           server app1 10.0.1.11:8080 cookie a1 check inter 5s fall 3 rise 2',
+      '           server app2 10.0.1.12:8080 cookie a2 check inter 5s fall 3 rise 2',
+      '',
+    ].join('\n'));
     expect(io.out()).not.toContain('\u001b[');
   });
 
@@ -83,8 +94,9 @@ describe('sticky analyze', () => {
     const cases = [
       [['analyze', join(tmp, 'nope')], `sticky: ${join(tmp, 'nope')}: no such folder\n`],
       [['analyze', bad], 'sticky: service.yaml:2: hosts: Too small: expected array to have >=1 items\n'],
-      [['analyze', bad, '--format', 'xml'], 'sticky: --format must be one of text, json, blocks, not "xml"\nRun "sticky help" for usage.\n'],
-      [['analyze'], 'sticky: analyze takes exactly one bundle folder\nRun "sticky help" for usage.\n'],
+      [['analyze', bad, '--format', 'xml'], 'sticky: --format must be one of text, json, blocks, not "xml"\nRun "sticky analyze --help" for usage.\n'],
+      [['analyze'], 'sticky: analyze needs <bundle>\nRun "sticky analyze --help" for usage.\n'],
+      [['analyze', 'a', 'b'], 'sticky: analyze takes one <bundle>, not 2: "a" "b"\nRun "sticky analyze --help" for usage.\n'],
       [['frobnicate'], 'sticky: unknown command "frobnicate"\nRun "sticky help" for usage.\n'],
     ] as const;
     for (const [argv, message] of cases) {
