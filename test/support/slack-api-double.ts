@@ -12,6 +12,8 @@ export class SlackApiDouble {
   readonly calls: { method: string; args: Obj }[] = [];
   groups = new Map<string, string[]>();
   rateLimit = new Map<string, number>();
+  /** Tokens answered with `invalid_auth`, as Slack answers a revoked or mistyped token. */
+  refusedTokens = new Set<string>();
   private server: Server | undefined;
   private seq = 0;
   url = '';
@@ -48,12 +50,19 @@ export class SlackApiDouble {
       return;
     }
     this.calls.push({ method, args });
+    const token = (req.headers.authorization ?? '').replace(/^Bearer /, '') || args.token;
+    if (this.refusedTokens.has(token)) {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ ok: false, error: 'invalid_auth' }));
+      return;
+    }
     const reply: Obj = { ok: true };
     if (method === 'chat.postMessage') Object.assign(reply, { channel: args.channel, ts: `1700000000.${String(++this.seq).padStart(6, '0')}`, message: { text: args.text } });
     if (method === 'chat.update') Object.assign(reply, { channel: args.channel, ts: args.ts });
     if (method === 'chat.postEphemeral') Object.assign(reply, { message_ts: `1700000001.${String(++this.seq).padStart(6, '0')}` });
     if (method === 'usergroups.users.list') Object.assign(reply, { users: this.groups.get(args.usergroup) ?? [] });
     if (method === 'auth.test') Object.assign(reply, { user_id: 'UBOT', bot_id: 'BBOT', team_id: 'T1' });
+    if (method === 'apps.connections.open') Object.assign(reply, { url: 'ws://127.0.0.1:1/link' });
     res.writeHead(200, { 'content-type': 'application/json' });
     res.end(JSON.stringify(reply));
   }
