@@ -178,7 +178,7 @@ async function applyCommand(ctx: Context): Promise<number> {
   const plan = report.remediations.find((p) => p.id === planId);
   if (!plan) {
     const ids = report.remediations.map((p) => p.id);
-    throw new UsageError(`no plan ${planId} in ${values.evidence}${didYouMean(ids, planId)}${ids.length ? `; its plans: ${ids.join(', ')}` : '; it proposes no fix'}`);
+    throw new UsageError(`no plan ${planId} in ${values.evidence}${didYouMean(ids, planId)}${ids.length ? ` (its plans: ${ids.join(', ')})` : ' (it proposes no fix)'}`);
   }
   const out = json ? io.stderr : io.stdout;
   const style = styleFor(Boolean(out.isTTY), io.env, ctx.noColor);

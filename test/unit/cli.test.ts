@@ -160,4 +160,25 @@ describe('the sticky binary', () => {
       json.remediations.filter((p: { advice: boolean }) => !p.advice).flatMap((p: { id: string }) => [p.id, p.id]).sort(),
     );
   });
+
+  it('refuses an advice plan with exit 4 before touching anything, and suggests the closest plan id for a typo', async () => {
+    // Prepare
+    const dir = join(FIXTURES, 'nginx-hash-request-uri');
+    const [advice, json, typo] = [capture(), capture(), capture()];
+    // Act
+    const codes = [
+      await main(['apply', 'nginx.edge.backend.cookie-hash', '--evidence', dir, '--yes'], advice),
+      await main(['apply', 'nginx.edge.backend.cookie-hash', '--evidence', dir, '--yes', '--format', 'json'], json),
+      await main(['apply', 'nginx.edge.backend.cookie-hsh', '--evidence', dir], typo),
+    ];
+    // Assess
+    expect(codes).toEqual([4, 4, 2]);
+    expect(advice.out().split('\n').slice(-2)).toEqual([
+      'refused: nginx.edge.backend.cookie-hash is advice, to be done by hand: edit edge\'s config as shown, check the result with `nginx -t`, write it atomically with a backup, then `nginx -s reload`', '',
+    ]);
+    expect(JSON.parse(json.out())).toEqual({
+      planId: 'nginx.edge.backend.cookie-hash', status: 'refused', exitCode: 4, reason: expect.stringMatching(/^nginx\.edge\.backend\.cookie-hash is advice/), steps: [], remaining: [], after: null,
+    });
+    expect(typo.err()).toBe(`sticky: no plan nginx.edge.backend.cookie-hsh in ${dir}; did you mean nginx.edge.backend.cookie-hash? (its plans: nginx.edge.backend.cookie-hash)\nRun "sticky apply --help" for usage.\n`);
+  });
 });
