@@ -87,6 +87,7 @@ export function verdictLine(r: Report, style: Style = plainStyle): string {
     case 'healthy':
       return `No sticky-session problem found${counts ? ` (${counts})` : ''}.`;
     case 'not-checked':
+      if (r.named.length === 0) return style.severity('warning', 'Nothing to check: the service names no layer (aws, kubernetes, haproxy, nginx or probe) and the bundle holds no evidence.');
       return style.severity('warning', r.checked.length === 0
         ? `Nothing could be checked (${missing || 'no evidence'}): this is not a clean bill of health.`
         : `Not fully checked: no problem found in ${r.checked.join(', ')}, but ${missing} could not be checked.`);

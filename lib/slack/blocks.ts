@@ -156,7 +156,7 @@ export function headline(r: Report): string {
   switch (r.verdict) {
     case 'findings': return [counts, missing].filter(Boolean).join('; ');
     case 'healthy': return 'no sticky-session problem found';
-    case 'not-checked': return r.checked.length ? `no problem found, but ${missing}` : `nothing could be checked (${missing || 'no evidence'})`;
+    case 'not-checked': return r.checked.length ? `no problem found, but ${missing}` : r.named.length ? `nothing could be checked (${missing || 'no evidence'})` : 'nothing to check: the service names no layer';
     case 'unreadable': return `some evidence could not be read${counts ? `; ${counts}` : ''}`;
   }
 }

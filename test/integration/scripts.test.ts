@@ -106,6 +106,9 @@ describe('npm run lab', () => {
     expect(nope).toEqual({ code: 2, out: '', err: 'lab: no lab scenario "nope" (`npm run lab -- list` lists them)\n' });
     expect(typo).toEqual({ code: 2, out: '', err: 'lab: no lab scenario "nginx-healty"; did you mean nginx-healthy? (`npm run lab -- list` lists them)\n' });
     expect([command.code, command.out, command.err.split('\n')[0]]).toEqual([2, '', 'lab: unknown command "lst"; did you mean list?']);
+    const help = await script('infra/lab/cli.ts', ['--help']);
+    expect([help.code, help.err, help.out.split('\n')[0]]).toEqual([0, '', 'npm run lab -- <command>: real HAProxy and NGINX on 127.0.0.1, one scenario per cause']);
+    expect(help.out).toContain('\nExamples:\n  npm run lab -- list\n');
   });
 });
 

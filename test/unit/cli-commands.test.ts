@@ -1,10 +1,11 @@
 import { execFileSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from '@jest/globals';
 import { loadCatalog } from '../../lib/catalog/catalog.ts';
 import { COMMANDS, commandHelp, VERSION } from '../../lib/cli/commands.ts';
+import { EXIT } from '../../lib/cli/exit-codes.ts';
 import { main, type Io } from '../../lib/cli/main.ts';
 import { FIXTURES } from '../support/bundles.ts';
 
@@ -273,5 +274,22 @@ describe('completion', () => {
     // Assess
     expect(readFileSync(file, 'utf8').split('\n')[0]).toBe('#compdef sticky');
     expect(registered.trim()).toBe('_sticky');
+  });
+});
+
+describe('the documentation in the repository', () => {
+  it('documents every exit code in docs/cli.md, and the README and docs link only files the repository has', () => {
+    // Prepare
+    const cli = readFileSync(join(ROOT, 'docs', 'cli.md'), 'utf8');
+    const pages = ['README.md', 'DEVELOPERS.md', ...readdirSync(join(ROOT, 'docs')).map((f) => `docs/${f}`)];
+    // Act
+    const documented = [...cli.matchAll(/^\| (\d) \|/gm)].map((m) => Number(m[1]));
+    const links = pages.flatMap((page) => [...readFileSync(join(ROOT, page), 'utf8').matchAll(/\]\(([^)#]+)(#[^)]*)?\)/g)]
+      .map((m) => m[1]!).filter((l) => !/^https?:/.test(l)).map((l) => join(ROOT, dirname(page), l)));
+    // Assess
+    expect(documented).toEqual([...new Set(Object.values(EXIT))].sort());
+    expect(links.length).toBeGreaterThan(10);
+    expect(links.filter((l) => !existsSync(l))).toEqual([]);
+    for (const page of pages) expect(readFileSync(join(ROOT, page), 'utf8')).not.toContain('EVIDENCE.md');
   });
 });

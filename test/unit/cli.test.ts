@@ -181,4 +181,18 @@ describe('the sticky binary', () => {
     });
     expect(typo.err()).toBe(`sticky: no plan nginx.edge.backend.cookie-hsh in ${dir}; did you mean nginx.edge.backend.cookie-hash? (its plans: nginx.edge.backend.cookie-hash)\nRun "sticky apply --help" for usage.\n`);
   });
+
+  it('says there is nothing to check for a service that names no layer, exit 3, never healthy', async () => {
+    // Prepare
+    const dir = join(tmp, 'no-layers');
+    mkdirSync(dir);
+    writeFileSync(join(dir, 'service.yaml'), serviceYaml());
+    const [text, blocks] = [capture(), capture()];
+    // Act
+    const codes = [await main(['analyze', dir], text), await main(['analyze', dir, '--format', 'blocks'], blocks)];
+    // Assess
+    expect(codes).toEqual([3, 3]);
+    expect(text.out()).toBe('Sticky: checkout  checked nothing\nNothing to check: the service names no layer (aws, kubernetes, haproxy, nginx or probe) and the bundle holds no evidence.\n');
+    expect(JSON.parse(blocks.out()).text).toBe('Sticky checkout: nothing to check: the service names no layer');
+  });
 });
