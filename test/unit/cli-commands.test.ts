@@ -6,24 +6,13 @@ import { afterAll, describe, expect, it } from '@jest/globals';
 import { loadCatalog } from '../../lib/catalog/catalog.ts';
 import { COMMANDS, commandHelp, VERSION } from '../../lib/cli/commands.ts';
 import { EXIT } from '../../lib/cli/exit-codes.ts';
-import { main, type Io } from '../../lib/cli/main.ts';
+import { main } from '../../lib/cli/main.ts';
 import { FIXTURES } from '../support/bundles.ts';
+import { capture } from '../support/cli.ts';
 
 const ROOT = join(FIXTURES, '..', '..');
 const tmp = mkdtempSync(join(tmpdir(), 'sticky-cli-commands-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
-
-function capture(env: NodeJS.ProcessEnv = {}, tty = false, columns?: number): Io & { out(): string; err(): string } {
-  let out = '';
-  let err = '';
-  return {
-    stdout: { write: (s: string) => (out += s), isTTY: tty, ...(columns ? { columns } : {}) },
-    stderr: { write: (s: string) => (err += s) },
-    env,
-    out: () => out,
-    err: () => err,
-  };
-}
 
 async function run(argv: string[], io = capture()): Promise<{ code: number; out: string; err: string }> {
   const code = await main(argv, io);

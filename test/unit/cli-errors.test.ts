@@ -4,26 +4,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { writeLargeBundle } from '../../bench/large-bundle.ts';
-import { main, type Io } from '../../lib/cli/main.ts';
+import { main } from '../../lib/cli/main.ts';
 import { FIXTURES, serviceYaml } from '../support/bundles.ts';
+import { capture } from '../support/cli.ts';
 
 jest.setTimeout(30_000);
 const ROOT = join(FIXTURES, '..', '..');
 const BIN = join(ROOT, 'bin', 'sticky.js');
 const tmp = mkdtempSync(join(tmpdir(), 'sticky-cli-errors-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
-
-function capture(env: NodeJS.ProcessEnv = {}, tty = false, columns?: number): Io & { out(): string; err(): string } {
-  let out = '';
-  let err = '';
-  return {
-    stdout: { write: (s: string) => (out += s), isTTY: tty, ...(columns ? { columns } : {}) },
-    stderr: { write: (s: string) => (err += s) },
-    env,
-    out: () => out,
-    err: () => err,
-  };
-}
 
 /** Runs the real binary; `onOut` may end the reading side early (a `| head`). */
 function sticky(args: string[], o: { node?: string; nodeArgs?: string[]; env?: NodeJS.ProcessEnv; script?: string; closeAfterFirstChunk?: boolean } = {}): Promise<{ code: number | null; out: string; err: string }> {

@@ -4,22 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from '@jest/globals';
-import { main, type Io } from '../../lib/cli/main.ts';
+import { main } from '../../lib/cli/main.ts';
 import { FIXTURES, serviceYaml } from '../support/bundles.ts';
+import { capture } from '../support/cli.ts';
 
 const BIN = join(FIXTURES, '..', '..', 'bin', 'sticky.js');
-
-function capture(env: NodeJS.ProcessEnv = {}, tty = false): Io & { out(): string; err(): string } {
-  let out = '';
-  let err = '';
-  return {
-    stdout: { write: (s: string) => (out += s), isTTY: tty },
-    stderr: { write: (s: string) => (err += s) },
-    env,
-    out: () => out,
-    err: () => err,
-  };
-}
 
 const tmp = mkdtempSync(join(tmpdir(), 'sticky-cli-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
