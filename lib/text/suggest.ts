@@ -39,7 +39,9 @@ export function didYouMean(candidates: Iterable<string>, name: string): string {
   return close.length ? `; did you mean ${close.join(', ')}?` : '';
 }
 
+const collator = new Intl.Collator('en', { numeric: true, sensitivity: 'base' });
+
 /** Compares strings the way people count: `tg-2` before `tg-10`, case-insensitive first. */
 export function naturalCompare(a: string, b: string): number {
-  return a.localeCompare(b, 'en', { numeric: true, sensitivity: 'base' }) || (a < b ? -1 : a > b ? 1 : 0);
+  return collator.compare(a, b) || (a < b ? -1 : a > b ? 1 : 0);
 }
