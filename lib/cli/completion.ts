@@ -49,8 +49,9 @@ complete -F _sticky sticky
 `;
 }
 
-/** Text safe inside a zsh `_arguments` description: no brackets or colons. */
-const zshText = (s: string) => s.split(/[:(]/)[0]!.replace(/[[\]'`$]/g, '').trim();
+/** A description safe inside a single-quoted zsh `_arguments` spec: no parentheses, brackets or colons. */
+const zshText = (s: string) =>
+  s.replace(/\([^)]*\)/g, '').split(':')[0]!.replace(/[[\]`$]/g, '').replace(/'/g, `'\\''`).replace(/\s+([,.;])/g, '$1').replace(/\s+/g, ' ').trim();
 
 /** The zsh script: `#compdef sticky`, one `_arguments` spec per command. */
 function zsh(): string {
