@@ -5,6 +5,7 @@ import { parseLocatedYaml } from '../evidence/yaml-lines.ts';
 import { LAYERS, type Layer } from '../evidence/layers.ts';
 import { ServiceSchema, type Service } from '../evidence/service.ts';
 import { formatIssues } from '../evidence/zod-format.ts';
+import { closest } from '../text/suggest.ts';
 
 /**
  * Raised when the catalog cannot be read or is invalid: the message names the file, line and
@@ -100,7 +101,7 @@ export async function loadCatalog(path: string): Promise<Catalog> {
     return { source: path, services };
   }
   const info = await stat(path).catch(() => undefined);
-  if (!info) throw new CatalogError(`${path}: no catalog here (pass --catalog PATH or set STICKY_CATALOG)`);
+  if (!info) throw new CatalogError(`${path}: no catalog here: \`sticky init <service>\` writes one (sticky.config.example.yaml shows complete entries), or pass --catalog PATH or set STICKY_CATALOG`);
   let services: Service[];
   if (info.isDirectory()) {
     const names = (await readdir(path)).filter((n) => /\.ya?ml$/.test(n)).sort();
@@ -110,25 +111,9 @@ export async function loadCatalog(path: string): Promise<Catalog> {
   return { source: path, services };
 }
 
-function distance(a: string, b: string): number {
-  const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array<number>(b.length).fill(0)]);
-  for (let j = 1; j <= b.length; j++) d[0]![j] = j;
-  for (let i = 1; i <= a.length; i++) {
-    for (let j = 1; j <= b.length; j++) {
-      d[i]![j] = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-  }
-  return d[a.length]![b.length]!;
-}
-
 /** Catalog names closest to a mistyped one (edit distance ≤ 3 or a shared prefix), best first. */
 export function closestNames(catalog: Catalog, name: string, max = 3): string[] {
-  return catalog.services
-    .map((s) => ({ n: s.name, d: distance(s.name, name) - (s.name.startsWith(name) || name.startsWith(s.name) ? 2 : 0) }))
-    .filter((x) => x.d <= 3)
-    .sort((a, b) => a.d - b.d || a.n.localeCompare(b.n))
-    .slice(0, max)
-    .map((x) => x.n);
+  return closest(catalog.services.map((s) => s.name), name, max);
 }
 
 /** Finds a service by name; an unknown name is a {@link CatalogError} that suggests the closest ones. */

@@ -2,6 +2,7 @@ import { LAYERS, type Evidence, type Layer, type Problem } from '../evidence/bun
 import type { Plan } from '../remediations/types.ts';
 import { CHECKS } from './index.ts';
 import { SEVERITY_RANK, type Check, type Finding } from './types.ts';
+import { naturalCompare } from '../text/suggest.ts';
 
 /** The result of analyzing one bundle: what the JSON output, the terminal and Slack render. */
 export interface Report {
@@ -134,7 +135,7 @@ export function analyze(ev: Evidence, checks: readonly Check[] = CHECKS): Report
     }
   }
   const order = (f: Finding) => LAYERS.indexOf(f.layer);
-  findings.sort((a, b) => SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity] || order(a) - order(b) || a.id.localeCompare(b.id));
+  findings.sort((a, b) => SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity] || order(a) - order(b) || naturalCompare(a.id, b.id));
   const rank = new Map<string, number>();
   findings.forEach((f, i) => f.remediation && !rank.has(f.remediation) && rank.set(f.remediation, i));
   const blind = blindness(ev);

@@ -93,8 +93,10 @@ function json<T>(schema: z.ZodType<T>, text: string, file: string): JsonFile<T> 
 /**
  * Parses a raw bundle into {@link Evidence}. Pure: no I/O, no clock. A missing or invalid
  * `service.yaml` throws {@link BundleError}; any other malformed or undecodable file becomes a
- * {@link Problem} and its layer is analyzed from the files that did parse. A leading byte-order
- * mark is skipped and CRLF line ends are read as LF, in every file type.
+ * {@link Problem} and its layer is analyzed from the files that did parse. Even a parser that
+ * fails on a file in a way nobody foresaw only makes that file a problem: one bad file never
+ * crashes the report. A leading byte-order mark is skipped and CRLF line ends are read as LF, in
+ * every file type.
  */
 export function parseBundle(raw: RawBundle): Evidence {
   const bad = raw.undecodable?.get('service.yaml');
@@ -121,8 +123,8 @@ export function parseBundle(raw: RawBundle): Evidence {
       if (layer) ev.present.add(layer);
       else ev.notes.push(`ignored ${path}: not a file of the evidence bundle layout`);
     } catch (e) {
-      if (!(e instanceof EvidenceParseError)) throw e;
-      ev.problems.push({ file: path, ...(e.line !== undefined ? { line: e.line } : {}), message: e.message });
+      if (e instanceof EvidenceParseError) ev.problems.push({ file: path, ...(e.line !== undefined ? { line: e.line } : {}), message: e.message });
+      else ev.problems.push({ file: path, message: `the parser failed on it (${(e as Error).name}: ${(e as Error).message})` });
     }
   }
   return ev;

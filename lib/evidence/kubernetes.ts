@@ -1,7 +1,7 @@
 import { LineCounter, parseAllDocuments } from 'yaml';
 import { z } from 'zod';
 import { EvidenceParseError } from './errors.ts';
-import { locate } from './yaml-lines.ts';
+import { locate, toValue } from './yaml-lines.ts';
 import type { SourceRef } from './source.ts';
 
 /** The minimum every Kubernetes object in a bundle must have. */
@@ -40,7 +40,9 @@ export function parseKubernetesFile(text: string, file: string): KubeObject[] {
   for (const doc of docs) {
     const err = doc.errors[0];
     if (err) throw new EvidenceParseError(err.message.split('\n')[0] ?? err.message, counter.linePos(err.pos[0]).line);
-    const value = doc.toJS() as unknown;
+    const converted = toValue(doc, counter);
+    if ('error' in converted) throw new EvidenceParseError(converted.error.message, converted.error.line);
+    const value = converted.value;
     if (value === null || value === undefined) continue;
     const lineOf = locate(doc, counter);
     const add = (obj: unknown, base: (string | number)[]) => {

@@ -15,6 +15,7 @@ import { requiredApprovals, resume } from './approvals.ts';
 import type { Engine } from './engine.ts';
 import { renderAlarmThread } from './alarm.ts';
 import { classify, describeError, isTransient, TransientError } from './errors.ts';
+import { probeCounts } from '../report/probe-counts.ts';
 
 /** The part of Slack's Web API the steps use (a Bolt/WebClient `client` fits). */
 export interface SlackApi {
@@ -112,26 +113,13 @@ export function describe(a: Approval): string {
   }
 }
 
-/** Requests per backend in each probe phase, for the report's chart. */
-function probeCounts(raw: RawBundle): { label: string; counts: [string, number][] }[] {
-  const text = raw.files.get('probe/exchanges.json');
-  if (!text) return [];
-  const exchanges = (JSON.parse(text) as { exchanges: { phase: string; response?: { backend?: string } }[] }).exchanges;
-  const count = (phase: string) => {
-    const m = new Map<string, number>();
-    for (const x of exchanges) if (x.phase === phase && x.response?.backend) m.set(x.response.backend, (m.get(x.response.backend) ?? 0) + 1);
-    return [...m].sort(([a], [b]) => a.localeCompare(b));
-  };
-  return [{ label: 'without a cookie jar', counts: count('no-jar') }, { label: 'with a cookie jar (must stay on one)', counts: count('jar') }];
-}
-
 /**
  * Posts the report, or updates it in place when it was posted already. A Slack failure is thrown
  * classified (a 429 or 5xx as transient, for the runbook's Retry).
  */
 export async function publish(deps: StepDeps, triage: Triage, loaded?: { raw: RawBundle; report: Report }): Promise<Triage> {
   const { raw, report } = loaded ?? (await evidenceOf(deps, triage.id));
-  const message = renderBlocks(report, await planStates(deps, triage), { triageId: triage.id, backends: probeCounts(raw) });
+  const message = renderBlocks(report, await planStates(deps, triage), { triageId: triage.id, backends: probeCounts(raw), files: raw.files });
   try {
     if (triage.messageTs) {
       await deps.slack.chat.update({ channel: triage.channel, ts: triage.messageTs, text: message.text, blocks: message.blocks });

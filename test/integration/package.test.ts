@@ -102,7 +102,7 @@ describe('the bundled Slack function', () => {
     // Prepare
     const { SlackApiDouble, signedEvent, slashBody, clickBody } = await import('../support/slack-api-double.ts');
     const { localStore } = await import('../../lib/store/store.ts');
-    const { writeFileSync, mkdtempSync } = await import('node:fs');
+    const { writeFileSync, mkdtempSync, rmSync } = await import('node:fs');
     const { tmpdir } = await import('node:os');
     const slack = new SlackApiDouble();
     slack.tokens.add('xoxb-bundle');
@@ -122,6 +122,7 @@ describe('the bundled Slack function', () => {
     await slack.stop();
     await store.stop();
     process.env = saved;
+    rmSync(dir, { recursive: true, force: true });
     // Assess
     expect([help.statusCode, JSON.parse(help.body).text.split('\n')[0]]).toEqual([200, '*Sticky* diagnoses load-balancer sticky-session failures and fixes them with your approval.']);
     expect(JSON.parse(typo.body).text).toBe('No service `chekout` in the catalog. Did you mean `checkout`?');

@@ -178,7 +178,7 @@ describe('HAProxy on an EC2 instance through SSM Run Command (the lab as the ins
     // Assess
     const text = evidence.files.get(`haproxy/edge1@${ID}.cfg`)!;
     expect(text.split('\n').filter((l) => l.startsWith('# configuration file '))).toEqual([`# configuration file ${join(dir, 'haproxy.cfg')}:`, `# configuration file ${join(dir, 'conf.d', '10-app.cfg')}:`]);
-    expect(report.findings.map((f) => f.evidence[0])).toEqual([expect.stringMatching(new RegExp(`^haproxy/edge1@${ID}\\.cfg:\\d+ \\(${join(dir, 'conf.d', '10-app.cfg').replaceAll('.', '\\.')}:6\\): cookie SERVERID insert indirect nocache maxidle 10m$`))]);
+    expect(report.findings.map((f) => f.evidence[0])).toEqual([`${join(dir, 'conf.d', '10-app.cfg')}:6: cookie SERVERID insert indirect nocache maxidle 10m`]);
     expect(result.status).toBe('verified');
     expect(readFileSync(join(dir, 'conf.d', '10-app.cfg'), 'utf8').split('\n')[5]).toBe('    cookie SERVERID insert indirect nocache maxidle 2h');
     expect(readFileSync(join(dir, 'haproxy.cfg'), 'utf8')).toBe(main);

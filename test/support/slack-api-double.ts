@@ -25,7 +25,7 @@ export const SLACK_LIMITS: Record<string, { perSecond: number; burst: number; pe
   'usergroups.users.list': { perSecond: 20 / 60, burst: 5, per: 'workspace' },
 };
 
-const MODELLED = new Set(['chat.postMessage', 'chat.update', 'chat.postEphemeral', 'usergroups.users.list', 'auth.test']);
+const MODELLED = new Set(['chat.postMessage', 'chat.update', 'chat.postEphemeral', 'usergroups.users.list', 'auth.test', 'apps.connections.open']);
 
 /**
  * A local Slack Web API for tests: real Bolt and WebClient post to it over HTTP. It behaves as
@@ -51,6 +51,8 @@ export class SlackApiDouble {
   private readonly faults = new Map<string, SlackFault[]>();
   private readonly buckets = new Map<string, Bucket>();
   private readonly hung = new Set<ServerResponse>();
+  /** Tokens answered with `invalid_auth`, as Slack answers a revoked or mistyped token. */
+  refusedTokens = new Set<string>();
   private server: Server | undefined;
   private seq = 0;
   url = '';
@@ -158,7 +160,7 @@ export class SlackApiDouble {
       record(200, 'not_authed');
       return this.reply(res, 200, { ok: false, error: 'not_authed' });
     }
-    if (!this.tokens.has(auth)) {
+    if (!this.tokens.has(auth) || this.refusedTokens.has(auth)) {
       record(200, 'invalid_auth');
       return this.reply(res, 200, { ok: false, error: 'invalid_auth' });
     }
@@ -167,15 +169,17 @@ export class SlackApiDouble {
       record(429, 'ratelimited');
       return this.reply(res, 429, { ok: false, error: 'ratelimited' }, { 'retry-after': String(wait) });
     }
-    const result = this.answer(method, args);
+    const result = this.answer(method, args, auth);
     this.calls.push({ method, args, status: 200, ...(result.ok ? { result } : { error: String(result.error) }) });
     this.reply(res, 200, result);
   }
 
-  private answer(method: string, args: Obj): Obj {
+  private answer(method: string, args: Obj, token: string): Obj {
     switch (method) {
       case 'auth.test':
         return { ok: true, user_id: 'UBOT', bot_id: 'BBOT', team_id: 'T1', url: 'https://shop.slack.com/' };
+      case 'apps.connections.open':
+        return token.startsWith('xapp-') ? { ok: true, url: 'ws://127.0.0.1:1/link' } : { ok: false, error: 'not_allowed_token_type' };
       case 'usergroups.users.list': {
         const users = this.groups.get(args.usergroup);
         return users ? { ok: true, users } : { ok: false, error: 'no_such_subteam' };

@@ -1,6 +1,6 @@
 import { advice } from '../../remediations/advice.ts';
 import { cite } from '../../evidence/source.ts';
-import { affinityCookieNames, backendCounts, explaining, seenAffinityCookies, showCounts } from '../support/probe.ts';
+import { affinityCookieNames, backendCounts, explaining, missingCookieText, seenAffinityCookies, showCounts } from '../support/probe.ts';
 import type { Check, CheckResult } from '../types.ts';
 
 /**
@@ -25,7 +25,7 @@ export const probeNoCookie: Check = {
     return [{
       key: 'service', resource: f.data.url, severity: 'critical',
       summary: `${xs.length} requests to ${f.data.url} received no affinity cookie and were answered by ${counts.size} backends (${showCounts(counts)})`,
-      evidence: [cite({ file: f.file }, `no Set-Cookie among ${names.slice(0, 4).join(', ')}...; backends ${showCounts(counts)}`)],
+      evidence: [cite({ file: f.file }, `${missingCookieText(ev, service)}; backends ${showCounts(counts)}`)],
       ...(cause
         ? { attributedTo: cause.id, ...(cause.remediation ? { remediationRef: cause.remediation } : {}) }
         : { plan: advice('probe.enable-affinity', 'service', `Turn on cookie affinity for ${service.name}`, 'no affinity cookie on responses', 'an affinity cookie on the first response, honoured after', 'the bundle holds no balancer configuration that explains it: enable cookie stickiness on the balancer in front of the URL (ALB lb_cookie, HAProxy cookie insert, ingress-nginx affinity: cookie) and check again') }),

@@ -12,12 +12,13 @@ import { annotation } from './kubernetes.ts';
 import { eachUpstream, routeCookieOf } from './nginx.ts';
 
 /**
- * The cookie names that carry affinity for this service: the catalog's `probe.cookie`, the
- * app's `sessionCookie` when an NGINX upstream hashes on it, the cookie a HAProxy stick-table
- * keys on (`stick on req.cook(sid)`), the names the collected configs declare (HAProxy `cookie`, ingress-nginx `session-cookie-name`,
- * NGINX Plus `sticky cookie`, an open-source NGINX route cookie, ALB `app_cookie`), and the balancers' well-known defaults.
+ * The affinity cookie names the collected configuration declares: the catalog's `probe.cookie`,
+ * the app's `sessionCookie` when an NGINX upstream hashes on it, the cookie a HAProxy
+ * stick-table keys on (`stick on req.cook(sid)`), HAProxy `cookie`, ingress-nginx
+ * `session-cookie-name`, NGINX Plus `sticky cookie`, an open-source NGINX route cookie, ALB
+ * `app_cookie`.
  */
-export function affinityCookieNames(ev: Evidence, service: Service): string[] {
+export function configuredCookieNames(ev: Evidence, service: Service): string[] {
   const names = new Set<string>();
   if (service.probe?.cookie) names.add(service.probe.cookie);
   if (service.sessionCookie && eachUpstream(ev, service).some((s) => s.upstream.hashKey?.includes(`$cookie_${service.sessionCookie}`))) names.add(service.sessionCookie);
@@ -36,8 +37,29 @@ export function affinityCookieNames(ev: Evidence, service: Service): string[] {
   }
   for (const o of ev.kubernetes) if (o.kind === 'Ingress' && annotation(o, 'affinity') === 'cookie') names.add(annotation(o, 'session-cookie-name') ?? 'INGRESSCOOKIE');
   for (const v of targetGroups(ev)) if (v.attr('stickiness.type') === 'app_cookie') names.add(v.attr('stickiness.app_cookie.cookie_name'));
-  for (const n of LB_COOKIE_NAMES) names.add(n);
   return [...names].filter(Boolean);
+}
+
+/**
+ * The cookie names that carry affinity for this service: the {@link configuredCookieNames} and
+ * the balancers' well-known defaults.
+ */
+export function affinityCookieNames(ev: Evidence, service: Service): string[] {
+  return [...new Set([...configuredCookieNames(ev, service), ...LB_COOKIE_NAMES])];
+}
+
+/**
+ * What the probe missed, for a finding's evidence, naming only cookies that concern this service:
+ * the configured names (and ALB's own when the service has an AWS layer); when nothing in the
+ * collected configuration sets one, says so; only a probe with no configuration beside it lists
+ * the balancers' usual names.
+ */
+export function missingCookieText(ev: Evidence, service: Service): string {
+  const names = [...configuredCookieNames(ev, service), ...(ev.present.has('aws') ? ['AWSALB'] : [])];
+  if (names.length) return `no Set-Cookie of ${[...new Set(names)].join(', ')}`;
+  const configs = (['aws', 'haproxy', 'nginx', 'kubernetes'] as const).filter((l) => ev.present.has(l));
+  if (configs.length) return `no affinity Set-Cookie, and the collected ${configs.join(', ')} configuration sets none`;
+  return 'no Set-Cookie among the balancers\' usual affinity cookies (AWSALB, INGRESSCOOKIE, SERVERID, route, ...)';
 }
 
 /** Whether a cookie name is one of the affinity names (names ending in `-` are prefixes). */

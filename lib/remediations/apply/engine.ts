@@ -2,7 +2,7 @@ import { analyze, type Report } from '../../checks/analyze.ts';
 import { parseBundle, type RawBundle } from '../../evidence/bundle.ts';
 import type { Service } from '../../evidence/service.ts';
 import { collect, type CollectOptions } from '../../providers/collect.ts';
-import type { Plan } from '../types.ts';
+import { layerOfPrefix, type Plan } from '../types.ts';
 import { applyConfigChange, instancesOf, prepareConfigChange, reloadInstance, restoreConfig, type ConfigChange } from './config-files.ts';
 import { ApplyError, DriftError, ValidationError } from './errors.ts';
 import { applyRuntime, sendRuntime } from './haproxy-runtime.ts';
@@ -79,13 +79,16 @@ export async function applyChange(plan: Plan, service: Service, evidence: RawBun
 }
 
 /**
- * The verification step: the findings the plan fixes must be absent from a fresh analysis,
- * whether they show as findings of their own or folded into another (a live symptom that
- * outlived its configuration finding counts as still there).
+ * The verification step: the findings the plan fixes must be absent from a fresh analysis that
+ * checked their layer, whether they show as findings of their own or folded into another (a live
+ * symptom that outlived its configuration finding counts as still there). A finding whose layer
+ * could not be checked again is not verified gone (never green when blind): it counts as
+ * remaining, and `unchecked` names it.
  */
-export function verifyChange(fixes: string[], after: Report): { verified: boolean; remaining: string[] } {
-  const remaining = fixes.filter((id) => after.findings.some((f) => f.id === id || f.merged?.includes(id)));
-  return { verified: remaining.length === 0, remaining };
+export function verifyChange(fixes: string[], after: Report): { verified: boolean; remaining: string[]; unchecked: string[] } {
+  const unchecked = fixes.filter((id) => !after.checked.includes(layerOfPrefix(id.slice(0, id.indexOf('.')))));
+  const remaining = fixes.filter((id) => unchecked.includes(id) || after.findings.some((f) => f.id === id || f.merged?.includes(id)));
+  return { verified: remaining.length === 0, remaining, unchecked };
 }
 
 /** The rollback step: restores what {@link applyChange} changed, from its undo record. */
@@ -140,19 +143,22 @@ export async function applyPlan(o: ApplyOptions): Promise<ApplyResult> {
   const fixes = fixesOf(before, plan.id);
   const verify: Verifier = o.verify ?? (async (service) => analyze(parseBundle(await collect(service, { trigger: 'verify', ...o.collect }))));
   const after = await verify(ev.service);
-  const { verified, remaining } = verifyChange(fixes, after);
+  const { verified, remaining, unchecked } = verifyChange(fixes, after);
   if (verified) {
     step(`verified: ${fixes.join(', ')} gone`);
     return { planId: o.planId, status: 'verified', steps, remaining: [], after };
   }
-  step(`verification failed: ${remaining.join(', ')} still present`);
+  const why = unchecked.length ? `${unchecked.join(', ')} could not be checked again (${[...new Set(unchecked.map((id) => layerOfPrefix(id.slice(0, id.indexOf('.')))))].map((l) => `${l}: ${after.notCheckedReasons[l] ?? 'no evidence'}`).join('; ')})` : '';
+  const still = remaining.filter((id) => !unchecked.includes(id));
+  const failure = [still.length ? `${still.join(', ')} still present` : '', why].filter(Boolean).join('; ');
+  step(`verification failed: ${failure}`);
   try {
     await rollbackChange(outcome.undo, ev.service);
     step('rolled back to the state before the change');
   } catch (e) {
     return { planId: o.planId, status: 'failed', reason: `verification failed and the rollback failed too: ${(e as Error).message}`, steps, remaining, after };
   }
-  return { planId: o.planId, status: 'rolled-back', reason: `verification failed: ${remaining.join(', ')} still present`, steps, remaining, after };
+  return { planId: o.planId, status: 'rolled-back', reason: `verification failed: ${failure}`, steps, remaining, after };
 }
 
 async function execute(plan: Plan, service: Service, evidence: RawBundle, stamp: string, step: (s: string) => void): Promise<UndoRecord> {
