@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { analyze } from '../lib/checks/analyze.ts';
+import { CHECKS } from '../lib/checks/index.ts';
 import { parseBundle } from '../lib/evidence/bundle.ts';
 import { readBundle } from '../lib/evidence/read-bundle.ts';
 import { SIZE, writeLargeBundle } from './large-bundle.ts';
@@ -14,9 +15,9 @@ const ms = (x: number) => `${x.toFixed(1)} ms`;
 
 const dir = mkdtempSync(join(tmpdir(), 'sticky-bench-'));
 try {
-  const { files, bytes } = writeLargeBundle(dir);
+  const { files, bytes, kubeObjects } = writeLargeBundle(dir);
   const lines = (f: string) => readFileSync(join(dir, f), 'utf8').split('\n').length;
-  console.log(`bundle: ${files} files, ${(bytes / 1024 / 1024).toFixed(1)} MiB — ${SIZE.targetGroups} target groups / ${SIZE.targetGroups * SIZE.targetsPerGroup} targets, ${SIZE.kubeObjects} Kubernetes objects, haproxy.cfg ${lines('haproxy/edge1.cfg')} lines, nginx -T ${lines('nginx/edge.conf')} lines`);
+  console.log(`bundle: ${files} files, ${(bytes / 1024 / 1024).toFixed(1)} MiB — ${SIZE.targetGroups} target groups / ${SIZE.targetGroups * SIZE.targetsPerGroup} targets, ${kubeObjects} Kubernetes objects, haproxy.cfg ${lines('haproxy/edge1.cfg')} lines, nginx -T ${lines('nginx/edge.conf')} lines`);
   const raw = await readBundle(dir);
   const runs = { parse: [] as number[], analyze: [] as number[], total: [] as number[] };
   let findings = 0;
@@ -44,3 +45,31 @@ try {
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }
+
+/**
+ * How the Kubernetes rules scale: the same bundle with 16× the Kubernetes objects must cost at
+ * most 20× the rules' time (linear, with room for noise); printed, never asserted in tests.
+ */
+async function kubeRulesMs(scale: number): Promise<{ ms: number; objects: number; findings: number }> {
+  const d = mkdtempSync(join(tmpdir(), 'sticky-bench-k8s-'));
+  try {
+    const { kubeObjects } = writeLargeBundle(d, { kubeScale: scale });
+    const ev = parseBundle(await readBundle(d));
+    const checks = CHECKS.filter((c) => c.layer === 'kubernetes');
+    const times: number[] = [];
+    let findings = 0;
+    for (let i = 0; i < 7; i++) {
+      const e = { ...ev, kubernetes: [...ev.kubernetes] };
+      const t = performance.now();
+      findings = analyze(e, checks).findings.length;
+      if (i >= 2) times.push(performance.now() - t);
+    }
+    return { ms: median(times), objects: kubeObjects, findings };
+  } finally {
+    rmSync(d, { recursive: true, force: true });
+  }
+}
+const one = await kubeRulesMs(1);
+const sixteen = await kubeRulesMs(16);
+const ratio = sixteen.ms / one.ms;
+console.log(`Kubernetes rules (median of 5, fresh indexes each run): ${one.objects} objects ${ms(one.ms)} (${one.findings} findings), ${sixteen.objects} objects ${ms(sixteen.ms)} (${sixteen.findings} findings): ${(sixteen.objects / one.objects).toFixed(0)}× the objects cost ${ratio.toFixed(1)}× the time (target ≤ 20×)${ratio <= 20 ? '' : ' — OVER TARGET'}`);

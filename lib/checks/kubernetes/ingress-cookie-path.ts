@@ -1,7 +1,7 @@
 import { cite } from '../../evidence/source.ts';
 import { setIngressAnnotations } from '../../remediations/kubernetes/set-ingress-annotations.ts';
 import { commonPath, pathMatches } from '../support/cookies.ts';
-import { annotation, annotationRef, ingressAffinity, ingressRoutes, objectLabel, routeFor } from '../support/kubernetes.ts';
+import { annotation, annotationRef, ingressAffinity, objectLabel, regexHost, routeFor } from '../support/kubernetes.ts';
 import { idPart, type Check, type CheckResult } from '../types.ts';
 
 /**
@@ -16,12 +16,11 @@ export const kubernetesIngressCookiePath: Check = {
   cause: 'cookie-path-mismatch',
   title: 'Affinity cookie path excludes paths that must stick',
   run: ({ ev, service }) => {
-    const routes = ingressRoutes(ev.kubernetes, service);
     const out: CheckResult[] = [];
     const done = new Set<string>();
     const must = [...service.paths, ...service.websocketPaths];
     for (const host of service.hosts) {
-      const served = must.map((p) => ({ p, r: routeFor(routes, host, p) })).filter((x) => x.r && ingressAffinity(x.r.ingress) === 'cookie');
+      const served = must.map((p) => ({ p, r: routeFor(ev.kubernetes, service, host, p) })).filter((x) => x.r && ingressAffinity(x.r.ingress) === 'cookie');
       for (const { r } of served) {
         const ing = r!.ingress;
         if (done.has(ing.name)) continue;

@@ -1,8 +1,8 @@
-import { get } from '../../evidence/kubernetes.ts';
+import { get, type KubeObject } from '../../evidence/kubernetes.ts';
 import { cite } from '../../evidence/source.ts';
 import { advice } from '../../remediations/advice.ts';
 import { safeRollout } from '../../remediations/kubernetes/safe-rollout.ts';
-import { objectLabel, servingWorkloads } from '../support/kubernetes.ts';
+import { kubeIndex, objectLabel, servingWorkloads } from '../support/kubernetes.ts';
 import { idPart, type Check, type CheckResult } from '../types.ts';
 
 /** Whether the workload's rollouts already drain: no pod down before its replacement, and a preStop on every container. */
@@ -12,7 +12,13 @@ function drainsAlready(raw: unknown): boolean {
 }
 
 /** How far back before collection an event counts as part of the incident. */
-const WINDOW_MS = 60 * 60 * 1000;
+export const WINDOW_MS = 60 * 60 * 1000;
+
+/** Whether an Event happened in the hour before collection (any time, when the collection time or the event's is unknown). */
+export function inWindow(e: KubeObject, until: number | undefined): boolean {
+  const at = Date.parse(String(get(e.raw, 'lastTimestamp') ?? get(e.raw, 'eventTime') ?? get(e.raw, 'firstTimestamp') ?? ''));
+  return until === undefined || !Number.isFinite(at) || (at <= until && at >= until - WINDOW_MS);
+}
 
 /**
  * Pods of a serving workload killed or scaled down within the hour before collection (Events
@@ -26,16 +32,13 @@ export const kubernetesPodKills: Check = {
   title: 'Pods killed during the incident window',
   run: ({ ev, service, collectedAt }) => {
     const until = collectedAt?.getTime();
+    const index = kubeIndex(ev.kubernetes);
     return servingWorkloads(ev.kubernetes, service).flatMap((wl): CheckResult[] => {
-      const events = ev.kubernetes.filter((e) => {
-        if (e.kind !== 'Event') return false;
+      const events = index.eventsOf(wl.name).filter((e) => {
         const reason = String(get(e.raw, 'reason') ?? '');
-        const target = String(get(e.raw, 'involvedObject', 'name') ?? '');
         const message = String(get(e.raw, 'message') ?? '');
-        const ours = target === wl.name || target.startsWith(`${wl.name}-`);
         const kills = reason === 'Killing' || reason === 'SuccessfulDelete' || (reason === 'ScalingReplicaSet' && /scaled down/i.test(message));
-        const at = Date.parse(String(get(e.raw, 'lastTimestamp') ?? get(e.raw, 'eventTime') ?? get(e.raw, 'firstTimestamp') ?? ''));
-        return ours && kills && (until === undefined || !Number.isFinite(at) || (at <= until && at >= until - WINDOW_MS));
+        return kills && inWindow(e, until);
       });
       if (events.length === 0) return [];
       const count = events.reduce((n, e) => n + Number(get(e.raw, 'count') ?? 1), 0);

@@ -37,8 +37,9 @@ export const targetGroups = memo1((ev: Evidence): TargetGroupView[] => {
   const listed = ev.aws.targetGroups?.data.TargetGroups ?? [];
   const names = new Set([...listed.map((t) => t.TargetGroupName), ...ev.aws.attributes.keys()]);
   const lbType = new Map((ev.aws.loadBalancers?.data.LoadBalancers ?? []).map((l) => [l.LoadBalancerArn, l.Type]));
+  const byName = new Map(listed.map((t) => [t.TargetGroupName, t]));
   return [...names].map((name) => {
-    const tg = listed.find((t) => t.TargetGroupName === name) ?? { TargetGroupArn: `(unknown ARN of ${name})`, TargetGroupName: name };
+    const tg = byName.get(name) ?? { TargetGroupArn: `(unknown ARN of ${name})`, TargetGroupName: name };
     const af = ev.aws.attributes.get(name);
     const hf = ev.aws.health.get(name);
     const attributes = af ? new Map(af.data.Attributes.map((a) => [a.Key, a.Value])) : undefined;
