@@ -33,6 +33,8 @@ import { kubernetesIngressCookieAttributes } from './kubernetes/ingress-cookie-a
 import { kubernetesIngressCookieDomain } from './kubernetes/ingress-cookie-domain.ts';
 import { kubernetesIngressCookiePath } from './kubernetes/ingress-cookie-path.ts';
 import { kubernetesIngressCookieTtl } from './kubernetes/ingress-cookie-ttl.ts';
+import { kubernetesIngressHashIp } from './kubernetes/ingress-hash-ip.ts';
+import { kubernetesIngressHashKey } from './kubernetes/ingress-hash-key.ts';
 import { kubernetesIngressWebsocket } from './kubernetes/ingress-websocket.ts';
 import { kubernetesProbes } from './kubernetes/probes.ts';
 import { kubernetesRollout } from './kubernetes/rollout.ts';
@@ -109,6 +111,8 @@ export const CHECKS: readonly Check[] = [
   nginxHealthCheck,
   // Kubernetes
   kubernetesIngressAffinity,
+  kubernetesIngressHashKey,
+  kubernetesIngressHashIp,
   kubernetesIngressCookiePath,
   kubernetesIngressCookieTtl,
   kubernetesIngressCookieDomain,

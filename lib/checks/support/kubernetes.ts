@@ -168,11 +168,6 @@ const nginxRoutesByHost = memo2((objects: KubeObject[], service: Service): Map<s
 /** The Ingress paths ingress-nginx serves for the service's hosts (ALB Ingresses excluded: its annotations mean nothing there). */
 export const nginxRoutes = memo2((objects: KubeObject[], service: Service): IngressRoute[] => ingressRoutes(objects, service).filter((r) => r.controller === 'nginx'));
 
-/** Whether a capture reference (`$1`…`$9`) appears in an ingress-nginx `rewrite-target`. */
-export function rewritesWithCaptures(ing: KubeObject): boolean {
-  return /\$\d/.test(annotation(ing, 'rewrite-target') ?? '');
-}
-
 /**
  * Whether ingress-nginx matches the paths of a host as (case-insensitive) regular expressions:
  * `use-regex: "true"` or a `rewrite-target` on any Ingress of the host enforces it on every path
@@ -262,6 +257,42 @@ export function upstreamHashBy(ing: KubeObject, controller?: KubeObject): { key:
   return typeof global === 'string' && global ? { key: global, from: controller!, global: true } : undefined;
 }
 
+/** What an `upstream-hash-by` key follows: the client address, a cookie, the request itself, or something Sticky cannot tell. */
+export type HashKeyKind = 'address' | 'cookie' | 'request' | 'client' | 'unknown';
+
+/** Variables NGINX derives from the request alone: hashing on them spreads one session over the pods. */
+const REQUEST_VARIABLES = /^\$(request_uri|uri|document_uri|args|query_string|request|request_method|host|http_host|server_name|scheme)$/;
+/** Names people give variables that hold the client address (`$client_ip`, `$real_ip`, …), used when the snippet that sets them is not in the bundle. */
+const ADDRESS_NAME = /^\$(.*_)?(client_?ip|real_?ip|remote_?addr|remote_?ip|forwarded_for|source_?ip)(_.*)?$/i;
+
+/**
+ * Classifies an ingress-nginx `upstream-hash-by` key. Variables the Ingress sets in its
+ * `configuration-snippet` or `server-snippet` (`set $client_ip $remote_addr;`) are replaced by
+ * what they are set from, as `map` variables are for plain NGINX.
+ */
+export function hashKeyKind(ing: KubeObject, key: string): { kind: HashKeyKind; expanded: string; cookie?: string } {
+  const sets = new Map<string, string[]>();
+  for (const a of ['configuration-snippet', 'server-snippet']) {
+    for (const m of (annotation(ing, a) ?? '').matchAll(/(?:^|[;{}\s])set\s+(\$[A-Za-z0-9_]+)\s+("[^"]*"|'[^']*'|[^;\s]+)\s*;/g)) {
+      push(sets, m[1]!, m[2]!.replace(/^["']|["']$/g, ''));
+    }
+  }
+  let expanded = key;
+  for (let depth = 0; depth < 8; depth++) {
+    const next = expanded.replace(/\$[A-Za-z0-9_]+/g, (v) => (sets.has(v) ? `(${sets.get(v)!.join(' ')})` : v));
+    if (next === expanded) break;
+    expanded = next;
+  }
+  const vars = [...expanded.matchAll(/\$[A-Za-z_][A-Za-z0-9_]*/g)].map((m) => m[0]);
+  const cookie = /\$cookie_([A-Za-z0-9_]+)/.exec(expanded)?.[1];
+  if (cookie) return { kind: 'cookie', expanded, cookie };
+  if (vars.some((v) => /^\$(binary_remote_addr|remote_addr|realip_remote_addr|http_x_forwarded_for|http_x_real_ip|proxy_add_x_forwarded_for)$/.test(v))) return { kind: 'address', expanded };
+  if (vars.some((v) => /^\$(http_|arg_|jwt_|ssl_client|remote_user)/.test(v))) return { kind: 'client', expanded };
+  if (vars.length > 0 && vars.every((v) => REQUEST_VARIABLES.test(v))) return { kind: 'request', expanded };
+  if (vars.some((v) => !sets.has(v) && ADDRESS_NAME.test(v))) return { kind: 'address', expanded };
+  return { kind: 'unknown', expanded };
+}
+
 /**
  * Whether an Ingress makes ingress-nginx stick: cookie affinity, its own `upstream-hash-by`, or
  * the controller ConfigMap's global `upstream-hash-by`. Cookie affinity wins over hashing (the
@@ -348,4 +379,44 @@ export function cookieIngresses(objects: KubeObject[], service: Service): KubeOb
 /** How a report names a Kubernetes object: `Ingress shop/checkout`. */
 export function objectLabel(o: { kind: string; namespace?: string | undefined; name: string }): string {
   return `${o.kind} ${o.namespace ? `${o.namespace}/` : ''}${o.name}`;
+}
+
+/** An ingress-nginx Ingress that serves paths which must stick by hashing, with what its key follows. */
+export interface HashedIngress {
+  ingress: KubeObject;
+  paths: string[];
+  hash: { key: string; from: KubeObject; global: boolean };
+  kind: HashKeyKind;
+  expanded: string;
+  cookie: string | undefined;
+}
+
+/**
+ * The ingress-nginx Ingresses that serve the service's paths (pages and WebSockets) with
+ * `upstream-hash-by` (their own or the controller ConfigMap's) and no cookie affinity, each once.
+ */
+export const hashedIngresses = memo2((objects: KubeObject[], service: Service): HashedIngress[] => {
+  const controller = controllerConfigMap(objects);
+  const out = new Map<KubeObject, HashedIngress>();
+  for (const host of service.hosts) {
+    for (const path of [...service.paths, ...service.websocketPaths]) {
+      const r = routeFor(objects, service, host, path);
+      if (!r || ingressAffinity(r.ingress, controller) !== 'hash') continue;
+      let h = out.get(r.ingress);
+      if (!h) {
+        const hash = upstreamHashBy(r.ingress, controller)!;
+        const k = hashKeyKind(r.ingress, hash.key);
+        out.set(r.ingress, (h = { ingress: r.ingress, paths: [], hash, kind: k.kind, expanded: k.expanded, cookie: k.cookie }));
+      }
+      if (!h.paths.includes(path)) h.paths.push(path);
+    }
+  }
+  return [...out.values()];
+});
+
+/** The evidence reference of where an `upstream-hash-by` key is set (the Ingress annotation or the ConfigMap key). */
+export function hashRef(h: HashedIngress) {
+  return h.hash.global
+    ? h.hash.from.ref(['data', 'upstream-hash-by'], `ConfigMap ${h.hash.from.name}: upstream-hash-by: ${h.hash.key} (every Ingress of the controller)`)
+    : annotationRef(h.ingress, 'upstream-hash-by');
 }
