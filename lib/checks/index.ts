@@ -24,6 +24,10 @@ import { haproxySourceAffinity } from './haproxy/source-affinity.ts';
 import { haproxyStickExpire } from './haproxy/stick-expire.ts';
 import { haproxyWebsocket } from './haproxy/websocket.ts';
 import { kubernetesAffinityMode } from './kubernetes/affinity-mode.ts';
+import { kubernetesAlbCookieDuration } from './kubernetes/alb-cookie-duration.ts';
+import { kubernetesAlbDeregistrationDelay } from './kubernetes/alb-deregistration-delay.ts';
+import { kubernetesAlbGroupStickiness } from './kubernetes/alb-group-stickiness.ts';
+import { kubernetesAlbStickiness } from './kubernetes/alb-stickiness.ts';
 import { kubernetesCanary } from './kubernetes/canary.ts';
 import { kubernetesEndpoints } from './kubernetes/endpoints.ts';
 import { kubernetesPodKills } from './kubernetes/pod-kills.ts';
@@ -113,6 +117,10 @@ export const CHECKS: readonly Check[] = [
   kubernetesIngressAffinity,
   kubernetesIngressHashKey,
   kubernetesIngressHashIp,
+  kubernetesAlbStickiness,
+  kubernetesAlbCookieDuration,
+  kubernetesAlbDeregistrationDelay,
+  kubernetesAlbGroupStickiness,
   kubernetesIngressCookiePath,
   kubernetesIngressCookieTtl,
   kubernetesIngressCookieDomain,

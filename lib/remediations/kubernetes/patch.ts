@@ -29,3 +29,34 @@ export function patchPlan(
     target: { kind: obj.kind, namespace: obj.namespace, name: obj.name, patchType: o.patchType, patch: o.patch, rollbackPatch: o.rollback },
   });
 }
+
+/**
+ * A merge patch of an object's annotations (full names; a `null` value removes one). The rollback
+ * restores each annotation's previous value, or removes it if it was absent; `before`/`after`
+ * list only the annotations that change.
+ */
+export function annotationsPlan(action: string, key: string, obj: KubeObject, wanted: Record<string, string | null>, o: { title: string; risk: Risk; advice?: boolean }): Plan {
+  const current = obj.raw.metadata.annotations ?? {};
+  const patch: Record<string, string | null> = {};
+  const back: Record<string, string | null> = {};
+  const before: string[] = [];
+  const after: string[] = [];
+  for (const [full, value] of Object.entries(wanted)) {
+    const old = current[full];
+    if (old === value || (old === undefined && value === null)) continue;
+    patch[full] = value;
+    back[full] = old ?? null;
+    before.push(`${full}: ${old === undefined ? '(unset)' : JSON.stringify(old)}`);
+    after.push(`${full}: ${value === null ? '(unset)' : JSON.stringify(value)}`);
+  }
+  return patchPlan(action, key, obj, {
+    title: o.title,
+    risk: o.risk,
+    patchType: 'merge',
+    patch: { metadata: { annotations: patch } },
+    rollback: { metadata: { annotations: back } },
+    before: `${obj.kind} ${obj.name}\n${before.join('\n')}`,
+    after: `${obj.kind} ${obj.name}\n${after.join('\n')}`,
+    ...(o.advice ? { advice: true } : {}),
+  });
+}
