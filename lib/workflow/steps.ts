@@ -5,7 +5,7 @@ import { findService, type Catalog } from '../catalog/catalog.ts';
 import { parseBundle, type Layer, type RawBundle } from '../evidence/bundle.ts';
 import type { Service } from '../evidence/service.ts';
 import { collect, type CollectOptions } from '../providers/collect.ts';
-import { applyChange, fixesOf, rollbackChange, verifyChange, type UndoRecord } from '../remediations/apply/engine.ts';
+import { applyChange, fixesOf, rollbackChange, verifyChange, verifySettled, type UndoRecord } from '../remediations/apply/engine.ts';
 import { renderBlocks, type PlanStates } from '../slack/blocks.ts';
 import { newId, type Approval, type Store, type Triage } from '../store/store.ts';
 
@@ -180,11 +180,12 @@ export const STEPS = {
     const { triage, service } = await triageOf(deps, input.triageId);
     const approval = (await deps.store.getApproval(input.approvalId))!;
     const { report } = await evidenceOf(deps, triage.id);
-    const after = analyze(parseBundle(await collect(service, { ...deps.collect, trigger: 'verify', now: deps.now })));
-    const result = verifyChange(fixesOf(report, approval.planId), after);
+    const plan = report.remediations.find((p) => p.id === approval.planId);
+    const again = async () => analyze(parseBundle(await collect(service, { ...deps.collect, trigger: 'verify', now: deps.now })));
+    const result = plan ? await verifySettled(plan, fixesOf(report, approval.planId), again) : verifyChange(fixesOf(report, approval.planId), await again());
     await deps.store.transition(input.approvalId, 'applying', 'applying', deps.now().getTime(), { outcome: result.verified ? 'verified: the finding is gone' : `verification failed (${result.remaining.join(', ')} still present); rolling back` });
     await deps.store.audit(triage.id, { event: result.verified ? 'verified' : 'verification-failed', approval: input.approvalId, remaining: result.remaining }, deps.now().getTime());
-    return result;
+    return { verified: result.verified, remaining: result.remaining };
   },
 
   async rollback(deps: StepDeps, input: { triageId: string; approvalId: string }) {

@@ -37,7 +37,7 @@ export const kubernetesAlbCookieDuration: Check = {
         key: idPart(holder.name), resource: objectLabel(holder), severity: 'critical',
         summary: `ALB stickiness (${cookie}) of ${paths.join(', ')} lasts ${humanSeconds(seconds)} (${attribute} in ${objectLabel(holder)}'s target-group-attributes); sessions last ${humanSeconds(service.sessionTimeoutSeconds)}`,
         evidence: [tgs[0]!.cite('stickiness.type'), tgs[0]!.cite(attribute)],
-        plan: setTargetGroupAttributes(tgs, { [attribute]: String(want) }, { title: `Raise the ALB stickiness duration of ${objectLabel(holder)} to ${humanSeconds(want)}` }),
+        plan: setTargetGroupAttributes(tgs, { [attribute]: String(want) }),
       };
     });
   },

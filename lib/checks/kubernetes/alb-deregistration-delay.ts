@@ -30,7 +30,7 @@ export const kubernetesAlbDeregistrationDelay: Check = {
       key: idPart(holder.name), resource: objectLabel(holder), severity: 'warning',
       summary: `ALB deregistration delay is 0 for Service${tgs.length > 1 ? 's' : ''} ${tgs.map((t) => t.serviceName).join(', ')}: each ${tgs[0]!.targetType === 'ip' ? 'pod' : 'node'} leaving the target group has its in-flight requests and sessions cut at once`,
       evidence: [tgs[0]!.cite('deregistration_delay.timeout_seconds')],
-      plan: setTargetGroupAttributes(tgs, { 'deregistration_delay.timeout_seconds': String(ALB_DEFAULT_DRAIN) }, { title: `Drain ALB targets of ${objectLabel(holder)} for ${ALB_DEFAULT_DRAIN} s before removing them` }),
+      plan: setTargetGroupAttributes(tgs, { 'deregistration_delay.timeout_seconds': String(ALB_DEFAULT_DRAIN) }),
     }));
   },
 };

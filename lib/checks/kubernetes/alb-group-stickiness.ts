@@ -4,7 +4,26 @@ import { enableAlbGroupStickiness } from '../../remediations/kubernetes/set-alb-
 import { advice } from '../../remediations/advice.ts';
 import { albRouteFor, type AlbRoute } from '../support/alb.ts';
 import { objectLabel } from '../support/kubernetes.ts';
+import type { Plan } from '../../remediations/types.ts';
 import { idPart, type Check, type CheckResult } from '../types.ts';
+
+/**
+ * The fix of a weighted ALB forward: `targetGroupStickinessConfig` enabled for twice the session
+ * in the Ingress's `actions.<name>`, and its `app_cookie` members switched to `lb_cookie` when
+ * they read their attributes from the same Ingress (else advice: two objects are not one change).
+ */
+export function albGroupStickinessPlan(r: AlbRoute, sessionSeconds: number): Plan {
+  const a = r.action!;
+  const ing = r.route.ingress;
+  const appCookie = a.targetGroups.filter((t) => t.attr('stickiness.enabled') === 'true' && t.attr('stickiness.type') === 'app_cookie');
+  const duration = cookieDuration(sessionSeconds);
+  const title = `Keep clients on one target group of ${objectLabel(ing)}'s weighted action ${a.name} (${humanSeconds(duration)})`;
+  if (appCookie.every((t) => t.attributesHolder === ing)) {
+    return enableAlbGroupStickiness(a, ing, duration, `${title}${appCookie.length ? ' and switch its app_cookie target groups to lb_cookie' : ''}`, appCookie.length ? { tgs: appCookie, changes: { 'stickiness.type': 'lb_cookie' } } : undefined);
+  }
+  return advice('kubernetes.alb-group-stickiness', `${idPart(ing.name)}.${idPart(a.name)}`, title, `app_cookie stickiness on ${appCookie.map((t) => `Service ${t.serviceName}`).join(', ')} (set on the Service)`, 'lb_cookie stickiness on every member and targetGroupStickinessConfig enabled',
+    `set stickiness.type=lb_cookie in the target-group-attributes of ${appCookie.map((t) => objectLabel(t.attributesHolder)).join(', ')} and targetGroupStickinessConfig {"enabled":true,"durationSeconds":${duration}} in ${objectLabel(ing)}'s alb.ingress.kubernetes.io/actions.${a.name}: two objects, so Sticky does not patch them as one change`);
+}
 
 /**
  * A weighted forward of an ALB Ingress (`alb.ingress.kubernetes.io/actions.<name>` with several
@@ -40,13 +59,7 @@ export const kubernetesAlbGroupStickiness: Check = {
       const appCookie = sticky.filter((t) => t.attr('stickiness.type') === 'app_cookie');
       const members = a.targetGroups.length + a.external.length;
       const key = `${idPart(ing.name)}.${idPart(a.name)}`;
-      const duration = cookieDuration(service.sessionTimeoutSeconds);
-      const title = `Keep clients on one target group of ${objectLabel(ing)}'s weighted action ${a.name} (${humanSeconds(duration)})`;
-      const movable = appCookie.every((t) => t.attributesHolder === ing);
-      const plan = movable
-        ? enableAlbGroupStickiness(a, ing, duration, `${title}${appCookie.length ? ' and switch its app_cookie target groups to lb_cookie' : ''}`, appCookie.length ? { tgs: appCookie, changes: { 'stickiness.type': 'lb_cookie' } } : undefined)
-        : advice('kubernetes.alb-group-stickiness', key, title, `app_cookie stickiness on ${appCookie.map((t) => `Service ${t.serviceName}`).join(', ')} (set on the Service)`, 'lb_cookie stickiness on every member and targetGroupStickinessConfig enabled',
-          `set stickiness.type=lb_cookie in the target-group-attributes of ${appCookie.map((t) => objectLabel(t.attributesHolder)).join(', ')} and targetGroupStickinessConfig {"enabled":true,"durationSeconds":${duration}} in ${objectLabel(ing)}'s alb.ingress.kubernetes.io/actions.${a.name}: two objects, so Sticky does not patch them as one change`);
+      const plan = albGroupStickinessPlan(r, service.sessionTimeoutSeconds);
       if ((sticky.length > 0 && !cfg?.enabled) || appCookie.length > 0) {
         return [{
           key, resource: `${objectLabel(ing)} action ${a.name}`, severity: 'critical',

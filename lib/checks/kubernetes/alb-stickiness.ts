@@ -1,6 +1,5 @@
 import { get } from '../../evidence/kubernetes.ts';
-import { humanSeconds } from '../../evidence/duration.ts';
-import { cookieDuration } from '../../remediations/elbv2/enable-stickiness.ts';
+import { enableStickinessChanges } from '../../remediations/elbv2/enable-stickiness.ts';
 import { setTargetGroupAttributes } from '../../remediations/kubernetes/set-alb-annotations.ts';
 import { stickyPathTargetGroups, type AlbTargetGroup } from '../support/alb.ts';
 import { objectLabel, singlePod } from '../support/kubernetes.ts';
@@ -10,10 +9,10 @@ import { idPart, type Check, type CheckResult } from '../types.ts';
 const RESERVED_APP_COOKIE = /^(AWSALB|AWSALBAPP|AWSALBTG)/i;
 
 /** Why one ALB target group does not keep a session on one pod, or undefined when it does. */
-function problem(tg: AlbTargetGroup): { reason: string; refs: string[]; ip: boolean; changes: Record<string, string> } | undefined {
+function problem(tg: AlbTargetGroup, session: number): { reason: string; refs: string[]; ip: boolean; changes: Record<string, string> } | undefined {
   const enabled = tg.attr('stickiness.enabled') === 'true';
   const type = tg.attr('stickiness.type');
-  const lb = { 'stickiness.enabled': 'true', 'stickiness.type': 'lb_cookie' };
+  const lb = enableStickinessChanges(session);
   if (!enabled) {
     return { reason: 'stickiness is off (stickiness.enabled defaults to false)', refs: [tg.cite('stickiness.enabled')], ip: tg.targetType === 'instance', changes: lb };
   }
@@ -52,7 +51,7 @@ export const kubernetesAlbStickiness: Check = {
     const byHolder = new Map<string, { tgs: AlbTargetGroup[]; lines: string[]; refs: string[]; ip: boolean; changes: Record<string, string> }>();
     for (const { tg, paths } of stickyPathTargetGroups(ev.kubernetes, service)) {
       if (singlePod(ev.kubernetes, tg.service)) continue;
-      const p = problem(tg);
+      const p = problem(tg, service.sessionTimeoutSeconds);
       if (!p) continue;
       const holder = p.ip && tg.targetTypeHolder.kind === 'Service' ? tg.targetTypeHolder : tg.attributesHolder;
       const k = `${holder.kind}/${holder.namespace ?? ''}/${holder.name}`;
@@ -68,18 +67,11 @@ export const kubernetesAlbStickiness: Check = {
     return [...byHolder.values()].map(({ tgs, lines, refs, ip, changes }): CheckResult => {
       const first = tgs[0]!;
       const holder = ip && first.targetTypeHolder.kind === 'Service' ? first.targetTypeHolder : first.attributesHolder;
-      const duration = cookieDuration(service.sessionTimeoutSeconds);
-      const all = { ...changes, ...(changes['stickiness.type'] === 'lb_cookie' && Number(first.attr('stickiness.lb_cookie.duration_seconds')) < service.sessionTimeoutSeconds ? { 'stickiness.lb_cookie.duration_seconds': String(duration) } : {}) };
       return {
         key: idPart(holder.name), resource: objectLabel(holder), severity: 'critical',
         summary: `ALB ${tgs.length > 1 ? 'target groups' : 'target group'} of ${objectLabel(first.ingress)} (AWS Load Balancer Controller): ${lines.join('; ')}`,
         evidence: refs,
-        plan: setTargetGroupAttributes(tgs, all, {
-          ip,
-          title: ip
-            ? `Send ${objectLabel(holder)}'s ALB traffic to pods (target-type ip: replaces the target group, needs the Amazon VPC CNI)${changes['stickiness.enabled'] ? ` with cookie stickiness (AWSALB, ${humanSeconds(Number(all['stickiness.lb_cookie.duration_seconds'] ?? first.attr('stickiness.lb_cookie.duration_seconds')))})` : ''}`
-            : `Enable ALB cookie stickiness (AWSALB, ${humanSeconds(Number(all['stickiness.lb_cookie.duration_seconds'] ?? first.attr('stickiness.lb_cookie.duration_seconds')))}) on ${objectLabel(holder)}`,
-        }),
+        plan: setTargetGroupAttributes(tgs, changes, { ip }),
       };
     });
   },

@@ -1,7 +1,7 @@
 import { memo2 } from './memo.ts';
 import { ALB_ANNOTATION, albAction, albAnnotation, parseStringMap, type AlbAction } from './alb-annotations.ts';
 import { ingressRoutes, kubeIndex, objectLabel, type IngressRoute } from './kubernetes.ts';
-import { ATTRIBUTE_DEFAULTS } from './aws.ts';
+import { ATTRIBUTE_DEFAULTS } from './elb-defaults.ts';
 import { get, type KubeObject } from '../../evidence/kubernetes.ts';
 import type { Service } from '../../evidence/service.ts';
 import { cite } from '../../evidence/source.ts';
@@ -64,7 +64,7 @@ const TARGET_GROUP_ATTRIBUTES = `${ALB_ANNOTATION}target-group-attributes`;
 const TARGET_TYPE = `${ALB_ANNOTATION}target-type`;
 
 /** Builds the view of the target group the controller makes for an Ingress and a Service. */
-function targetGroupOf(objects: KubeObject[], ing: KubeObject, serviceName: string, port: string | number | undefined): AlbTargetGroup {
+export function albTargetGroup(objects: KubeObject[], ing: KubeObject, serviceName: string, port: string | number | undefined): AlbTargetGroup {
   const service = kubeIndex(objects).get('Service', ing.namespace, serviceName);
   const attributesHolder = albAnnotation(service, 'target-group-attributes') !== undefined ? service! : ing;
   const targetTypeHolder = albAnnotation(service, 'target-type') !== undefined ? service! : ing;
@@ -115,7 +115,7 @@ export const albRoutes = memo2((objects: KubeObject[], service: Service): AlbRou
   const tg = (ing: KubeObject, name: string, port: string | number | undefined) => {
     const k = `${ing.namespace ?? ''}/${ing.name}/${name}`;
     let t = tgs.get(k);
-    if (!t) tgs.set(k, (t = targetGroupOf(objects, ing, name, port)));
+    if (!t) tgs.set(k, (t = albTargetGroup(objects, ing, name, port)));
     return t;
   };
   const out = routes.map((route): AlbRoute & { order: number; within: number } => {

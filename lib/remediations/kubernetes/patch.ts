@@ -7,13 +7,15 @@ const RESOURCE: Record<string, string> = { Ingress: 'ingresses', Service: 'servi
 /**
  * A plan that patches one Kubernetes object: sent first with `dryRun=All` (the server
  * validates and stores nothing), applied after approval with the named patch type, rolled back
- * with the inverse patch. `before`/`after` show only the fields that change.
+ * with the inverse patch. `before`/`after` show only the fields that change. `reconciledBy` names
+ * a controller that turns the object into the real change later (the AWS Load Balancer
+ * Controller), so verification waits for it.
  */
 export function patchPlan(
   action: string,
   key: string,
   obj: KubeObject,
-  o: { title: string; risk: Risk; patchType: 'merge' | 'strategic'; patch: unknown; rollback: unknown; before: string; after: string; advice?: boolean },
+  o: { title: string; risk: Risk; patchType: 'merge' | 'strategic'; patch: unknown; rollback: unknown; before: string; after: string; advice?: boolean; reconciledBy?: string },
 ): Plan {
   const resource = RESOURCE[obj.kind] ?? `${obj.kind.toLowerCase()}s`;
   const type = o.patchType === 'merge' ? 'merge' : 'strategic';
@@ -26,7 +28,7 @@ export function patchPlan(
     rollback: `kubectl patch ${resource} ${obj.name}${ns} --type ${type} -p '${JSON.stringify(o.rollback)}'`,
     ...(o.advice ? { advice: true } : {}),
     permissions: [`patch ${resource}`],
-    target: { kind: obj.kind, namespace: obj.namespace, name: obj.name, patchType: o.patchType, patch: o.patch, rollbackPatch: o.rollback },
+    target: { kind: obj.kind, namespace: obj.namespace, name: obj.name, patchType: o.patchType, patch: o.patch, rollbackPatch: o.rollback, ...(o.reconciledBy ? { reconciledBy: o.reconciledBy } : {}) },
   });
 }
 
@@ -35,7 +37,7 @@ export function patchPlan(
  * restores each annotation's previous value, or removes it if it was absent; `before`/`after`
  * list only the annotations that change.
  */
-export function annotationsPlan(action: string, key: string, obj: KubeObject, wanted: Record<string, string | null>, o: { title: string; risk: Risk; advice?: boolean }): Plan {
+export function annotationsPlan(action: string, key: string, obj: KubeObject, wanted: Record<string, string | null>, o: { title: string; risk: Risk; advice?: boolean; reconciledBy?: string }): Plan {
   const current = obj.raw.metadata.annotations ?? {};
   const patch: Record<string, string | null> = {};
   const back: Record<string, string | null> = {};
@@ -58,5 +60,6 @@ export function annotationsPlan(action: string, key: string, obj: KubeObject, wa
     before: `${obj.kind} ${obj.name}\n${before.join('\n')}`,
     after: `${obj.kind} ${obj.name}\n${after.join('\n')}`,
     ...(o.advice ? { advice: true } : {}),
+    ...(o.reconciledBy ? { reconciledBy: o.reconciledBy } : {}),
   });
 }

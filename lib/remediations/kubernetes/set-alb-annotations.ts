@@ -2,6 +2,8 @@ import { ALB_ANNOTATION, albAnnotation, formatStringMap, parseStringMap, type Al
 import type { AlbForwardAction, AlbTargetGroup } from '../../checks/support/alb.ts';
 import type { KubeObject } from '../../evidence/kubernetes.ts';
 import { idPart } from '../../checks/types.ts';
+import { objectLabel } from '../../checks/support/kubernetes.ts';
+import { humanSeconds } from '../../evidence/duration.ts';
 import type { Plan } from '../types.ts';
 import { annotationsPlan } from './patch.ts';
 
@@ -22,16 +24,43 @@ function targetGroupPatch(tgs: AlbTargetGroup[], changes: Record<string, string>
   return { obj, wanted };
 }
 
+/** What a change of target group attributes does, in words (the plan's title is derived from the change alone, so every rule proposing it proposes the same plan). */
+function describe(changes: Record<string, string>, ip: boolean): string {
+  const parts: string[] = [];
+  if (ip) parts.push('send ALB traffic straight to pods (target-type ip, which replaces the target group and needs the Amazon VPC CNI)');
+  if (changes['stickiness.enabled'] === 'true') {
+    const d = changes['stickiness.lb_cookie.duration_seconds'];
+    parts.push(`enable ALB cookie stickiness (AWSALB${d ? `, ${humanSeconds(Number(d))}` : ''})`);
+  } else {
+    for (const [k, v] of Object.entries(changes)) {
+      if (/duration_seconds$/.test(k) && k.startsWith('stickiness.')) parts.push(`raise the ALB stickiness duration to ${humanSeconds(Number(v))}`);
+      else if (k === 'deregistration_delay.timeout_seconds') parts.push(`drain leaving targets for ${v} s`);
+      else parts.push(`set ${k}=${v}`);
+    }
+  }
+  const text = parts.join(' and ');
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
+/** The marker apply uses to wait until the AWS Load Balancer Controller has applied an annotation to the ALB. */
+export const ALB_CONTROLLER_RECONCILES = 'aws-load-balancer-controller';
+
 /**
  * Changes the ALB target group attributes of one or more target groups that read them from the
  * same object, through the AWS Load Balancer Controller's `target-group-attributes` annotation
- * (a merge patch; the controller applies it to the ALB). With `ip`, also `target-type: ip`,
- * which makes the controller replace the target group (pods become its targets): high risk,
- * and it needs pod IPs routable from the VPC (the Amazon VPC CNI).
+ * (a merge patch; the controller applies it to the ALB, and would revert the same change made
+ * through the ELB API). With `ip`, also `target-type: ip`, which makes the controller replace
+ * the target group (pods become its targets): high risk, and it needs pod IPs routable in the
+ * VPC (the Amazon VPC CNI).
  */
-export function setTargetGroupAttributes(tgs: AlbTargetGroup[], changes: Record<string, string>, o: { title: string; ip?: boolean }): Plan {
-  const { obj, wanted } = targetGroupPatch(tgs, changes, o.ip ?? false);
-  return annotationsPlan('kubernetes.set-alb-annotations', idPart(obj.name), obj, wanted, { title: o.title, risk: o.ip ? 'high' : 'low' });
+export function setTargetGroupAttributes(tgs: AlbTargetGroup[], changes: Record<string, string>, o: { ip?: boolean } = {}): Plan {
+  const ip = o.ip ?? false;
+  const { obj, wanted } = targetGroupPatch(tgs, changes, ip);
+  return annotationsPlan('kubernetes.set-alb-annotations', idPart(obj.name), obj, wanted, {
+    title: `${describe(changes, ip)} on ${objectLabel(obj)} through its alb.ingress.kubernetes.io annotations (the AWS Load Balancer Controller owns the ALB and would undo a direct ELB change)`,
+    risk: ip ? 'high' : 'low',
+    reconciledBy: ALB_CONTROLLER_RECONCILES,
+  });
 }
 
 /**
@@ -49,5 +78,5 @@ export function enableAlbGroupStickiness(a: AlbForwardAction, ing: KubeObject, d
     for (const [k, v] of Object.entries(memberChanges.changes)) attrs.set(k, v);
     wanted[`${ALB_ANNOTATION}target-group-attributes`] = formatStringMap(attrs);
   }
-  return annotationsPlan('kubernetes.set-alb-annotations', idPart(ing.name), ing, wanted, { title, risk: 'low' });
+  return annotationsPlan('kubernetes.set-alb-annotations', idPart(ing.name), ing, wanted, { title, risk: 'low', reconciledBy: ALB_CONTROLLER_RECONCILES });
 }
