@@ -15,6 +15,7 @@ const RESOURCES: Record<string, { prefix: string; kind: string; namespaced: bool
   replicasets: { prefix: '/apis/apps/v1', kind: 'ReplicaSet', namespaced: true },
   endpointslices: { prefix: '/apis/discovery.k8s.io/v1', kind: 'EndpointSlice', namespaced: true },
   horizontalpodautoscalers: { prefix: '/apis/autoscaling/v2', kind: 'HorizontalPodAutoscaler', namespaced: true },
+  ingressclasses: { prefix: '/apis/networking.k8s.io/v1', kind: 'IngressClass', namespaced: false },
 };
 const PLURAL = Object.fromEntries(Object.entries(RESOURCES).map(([p, r]) => [r.kind, p]));
 
