@@ -1,6 +1,7 @@
 import { cloudwatchErrorsWhileUnhealthy } from './cloudwatch/errors-while-unhealthy.ts';
 import { cloudwatchRequestSkew } from './cloudwatch/request-skew.ts';
 import { cloudwatchUnhealthyAlarm } from './cloudwatch/unhealthy-alarm.ts';
+import { cloudwatchUnhealthyFlapping } from './cloudwatch/unhealthy-flapping.ts';
 import { cloudwatchUnhealthyHosts } from './cloudwatch/unhealthy-hosts.ts';
 import { elbv2CookieDuration } from './elbv2/cookie-duration.ts';
 import { elbv2CorsCookie } from './elbv2/cors-cookie.ts';
@@ -82,6 +83,7 @@ export const CHECKS: readonly Check[] = [
   elbv2CorsCookie,
   cloudwatchUnhealthyAlarm,
   cloudwatchUnhealthyHosts,
+  cloudwatchUnhealthyFlapping,
   cloudwatchErrorsWhileUnhealthy,
   cloudwatchRequestSkew,
   // HAProxy

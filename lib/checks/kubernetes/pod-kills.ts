@@ -1,23 +1,14 @@
-import { get, type KubeObject } from '../../evidence/kubernetes.ts';
+import { get } from '../../evidence/kubernetes.ts';
 import { cite } from '../../evidence/source.ts';
 import { advice } from '../../remediations/advice.ts';
 import { safeRollout } from '../../remediations/kubernetes/safe-rollout.ts';
-import { kubeIndex, objectLabel, servingWorkloads } from '../support/kubernetes.ts';
+import { inWindow, kubeIndex, objectLabel, servingWorkloads } from '../support/kubernetes.ts';
 import { idPart, type Check, type CheckResult } from '../types.ts';
 
 /** Whether the workload's rollouts already drain: no pod down before its replacement, and a preStop on every container. */
 function drainsAlready(raw: unknown): boolean {
   const containers = (get(raw, 'spec', 'template', 'spec', 'containers') ?? []) as unknown[];
   return get(raw, 'spec', 'strategy', 'rollingUpdate', 'maxUnavailable') === 0 && containers.length > 0 && containers.every((c) => get(c, 'lifecycle', 'preStop') !== undefined);
-}
-
-/** How far back before collection an event counts as part of the incident. */
-export const WINDOW_MS = 60 * 60 * 1000;
-
-/** Whether an Event happened in the hour before collection (any time, when the collection time or the event's is unknown). */
-export function inWindow(e: KubeObject, until: number | undefined): boolean {
-  const at = Date.parse(String(get(e.raw, 'lastTimestamp') ?? get(e.raw, 'eventTime') ?? get(e.raw, 'firstTimestamp') ?? ''));
-  return until === undefined || !Number.isFinite(at) || (at <= until && at >= until - WINDOW_MS);
 }
 
 /**

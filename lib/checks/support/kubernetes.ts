@@ -420,3 +420,12 @@ export function hashRef(h: HashedIngress) {
     ? h.hash.from.ref(['data', 'upstream-hash-by'], `ConfigMap ${h.hash.from.name}: upstream-hash-by: ${h.hash.key} (every Ingress of the controller)`)
     : annotationRef(h.ingress, 'upstream-hash-by');
 }
+
+/** How far back before collection an Event counts as part of the incident. */
+export const EVENT_WINDOW_MS = 60 * 60 * 1000;
+
+/** Whether an Event happened in the hour before collection (any time, when the collection time or the event's is unknown). */
+export function inWindow(e: KubeObject, until: number | undefined): boolean {
+  const at = Date.parse(String(get(e.raw, 'lastTimestamp') ?? get(e.raw, 'eventTime') ?? get(e.raw, 'firstTimestamp') ?? ''));
+  return until === undefined || !Number.isFinite(at) || (at <= until && at >= until - EVENT_WINDOW_MS);
+}
