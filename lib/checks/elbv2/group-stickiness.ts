@@ -43,7 +43,7 @@ export const elbv2GroupStickiness: Check = {
           out.push({
             key, resource: label, severity: 'critical',
             summary: `forwards to ${groups.length} weighted target groups without group stickiness: a client sticky to a target in one group is sent to another group${appCookie.length ? `; app_cookie stickiness on ${appCookie.join(', ')} does not work with weighted target groups` : ''}`,
-            evidence: [ev1, ...sticky.map((m) => m!.cite('stickiness.enabled'))],
+            evidence: [ev1, ...sticky.map((m) => m!.cite('stickiness.enabled')), ...(owner ? [owner.evidence] : [])],
             plan: fix(key, where, actions, a, owner),
           });
         } else if (cfg?.Enabled && (cfg.DurationSeconds ?? 3600) < service.sessionTimeoutSeconds) {

@@ -63,8 +63,11 @@ export const kubernetesAlbGroupStickiness: Check = {
       if ((sticky.length > 0 && !cfg?.enabled) || appCookie.length > 0) {
         return [{
           key, resource: `${objectLabel(ing)} action ${a.name}`, severity: 'critical',
-          summary: `${paths.join(', ')} forward to ${members} weighted target groups${cfg?.enabled ? '' : ' without group stickiness: a client sticky to a pod in one target group is sent to another group'}${appCookie.length ? `${cfg?.enabled ? ',' : ';'} app_cookie stickiness on ${appCookie.map((t) => `Service ${t.serviceName}`).join(', ')} does not work with weighted target groups` : ''}`,
-          evidence: [a.cite(), ...sticky.map((t) => t.cite('stickiness.type'))],
+          summary: [
+            `${paths.join(', ')} forward to ${members} weighted target groups${cfg?.enabled ? ' with group stickiness' : ' without group stickiness: a client sticky to a pod in one target group is sent to another group'}`,
+            ...(appCookie.length ? [`app_cookie stickiness (on the target group${appCookie.length > 1 ? 's' : ''} of ${appCookie.map((t) => `Service ${t.serviceName}`).join(' and ')}) does not work with weighted target groups`] : []),
+          ].join('; '),
+          evidence: [...new Set([a.cite(), ...sticky.map((t) => t.cite('stickiness.type'))])],
           plan,
         }];
       }

@@ -14,7 +14,8 @@ function drainsAlready(raw: unknown): boolean {
 /**
  * Pods of a serving workload killed or scaled down within the hour before collection (Events
  * `Killing`, `ScalingReplicaSet` scale-downs, `SuccessfulDelete`): each took its sticky sessions
- * with it. The events are the evidence; the fix is a rollout that drains first.
+ * with it. The events are the evidence. They stay in the window whatever is changed, so the plan
+ * is advice: make rollouts drain, or limit disruptions when they already drain.
  */
 export const kubernetesPodKills: Check = {
   id: 'kubernetes.pod-kills',
@@ -40,7 +41,8 @@ export const kubernetesPodKills: Check = {
         evidence: events.slice(0, 5).map((e) => cite(e.ref(['message'], `${String(get(e.raw, 'lastTimestamp') ?? '')} ${String(get(e.raw, 'reason'))} ${String(get(e.raw, 'involvedObject', 'name'))}: ${String(get(e.raw, 'message') ?? '')}`))),
         plan: drainsAlready(wl.raw)
           ? advice('kubernetes.limit-disruption', key, `Limit how many ${wl.name} pods go at once`, `${count} kill(s) despite a draining rollout`, 'a PodDisruptionBudget and a slower autoscaler scale-down', 'the rollout already drains, so the kills came from scale-in, evictions or node drains: add a PodDisruptionBudget and an HPA scale-down stabilization window, or share session state')
-          : safeRollout(key, wl),
+          : advice('kubernetes.drain-rollouts', key, `Make ${wl.kind} ${wl.name}'s next rollouts drain`, `${count} kill(s) of pods that did not drain`, 'maxUnavailable 0, a preStop sleep on every container, a grace period longer than the sleep',
+            `these kills are in the past, so no change can make them leave the window and be verified here; change the pod template (kubernetes.rollout proposes the patch when the rollout itself does not drain): ${safeRollout(key, wl).apply}`),
       }];
     });
   },

@@ -83,8 +83,10 @@ export function controllerOwner(ev: Evidence, arn: string): ControllerOwner | un
     } else if (stack.includes('/') && resource?.startsWith(`${stack}-`)) {
       const rest = resource.slice(stack.length + 1);
       owner.describe = `Ingress ${stack} (Service ${rest.slice(0, rest.lastIndexOf(':') < 0 ? undefined : rest.lastIndexOf(':'))})`;
+    } else if (stack.includes('/')) {
+      owner.describe = `Ingress ${stack}`;
     } else {
-      owner.describe = `the Ingress of IngressGroup ${stack} behind ${resource ?? 'this target group'}`;
+      owner.describe = `the Ingresses of IngressGroup ${stack}${resource && resource !== 'LoadBalancer' ? ` (${resource})` : ''}`;
     }
   } else {
     const [ns, name] = stack.includes('/') ? stack.split('/', 2) : [undefined, stack];
