@@ -70,6 +70,8 @@ export class KubeApiDouble {
   deny = new Map<string, string>();
   /** Called after each dry run: lets a test change the object in between, as a controller would. */
   afterDryRun: ((key: string) => void) | undefined;
+  /** Called after each stored (not dry-run) write with the object as stored: lets a test run a controller that reacts to it. */
+  onWrite: ((kind: string, obj: Obj) => void) | undefined;
   url = '';
 
   private key(plural: string, ns: string | undefined, name: string) {
@@ -184,6 +186,7 @@ export class KubeApiDouble {
     }
     next.metadata = { ...next.metadata, resourceVersion: String(++this.rv) };
     this.objects.set(key, next);
+    this.onWrite?.(r.kind, next);
     return this.send(res, 200, next);
   }
 }

@@ -55,12 +55,15 @@ async function send(c: KubeClients, t: PatchTarget, body: Obj, dryRun: boolean):
 /**
  * Whether the live object still holds what the plan's rollback restores, i.e. what was
  * collected: every leaf of the rollback patch must match (`null` meaning absent); lists of
- * named objects (containers) are matched by name.
+ * named objects (containers) are matched by name, other lists (a command) must be equal.
  */
 export function stillAsCollected(live: unknown, expected: unknown, path = ''): string | undefined {
   if (expected === null) return live === undefined || live === null ? undefined : `${path || '(root)'} is now set`;
   if (Array.isArray(expected)) {
     if (!Array.isArray(live)) return `${path} is not a list any more`;
+    if (!expected.every((e) => e && typeof e === 'object' && 'name' in e)) {
+      return JSON.stringify(live) === JSON.stringify(expected) ? undefined : `${path} is ${JSON.stringify(live)}, not ${JSON.stringify(expected)}`;
+    }
     for (const e of expected as Obj[]) {
       const twin = (live as Obj[]).find((l) => l?.name === e?.name);
       const d = stillAsCollected(twin, e, `${path}[name=${String(e?.name)}]`);

@@ -43,7 +43,7 @@ function describe(changes: Record<string, string>, ip: boolean): string {
 }
 
 /** The marker apply uses to wait until the AWS Load Balancer Controller has applied an annotation to the ALB. */
-export const ALB_CONTROLLER_RECONCILES = 'aws-load-balancer-controller';
+export const ALB_CONTROLLER_RECONCILES = 'AWS Load Balancer Controller';
 
 /**
  * Changes the ALB target group attributes of one or more target groups that read them from the
