@@ -81,10 +81,16 @@ export function stillAsCollected(live: unknown, expected: unknown, path = ''): s
   return live === expected ? undefined : `${path} is ${JSON.stringify(live)}, not ${JSON.stringify(expected)}`;
 }
 
-function targetOf(plan: Plan): PatchTarget {
+/**
+ * The object a plan patches. An object read from a bundle written by hand may carry no
+ * namespace (`kubectl get -o yaml` in the current context): it is the catalog's namespace, as
+ * for kubectl.
+ */
+function targetOf(plan: Plan, service: Service): PatchTarget {
   const t = plan.target as unknown as PatchTarget;
-  if (!t.kind || !t.name || !t.namespace || !t.patch) throw new ApplyError(`plan ${plan.id} has no object to patch`);
-  return t;
+  const namespace = t.namespace ?? service.kubernetes?.namespace;
+  if (!t.kind || !t.name || !namespace || !t.patch) throw new ApplyError(`plan ${plan.id} has no object to patch`);
+  return { ...t, namespace };
 }
 
 const explain = (e: unknown) => `${statusOf(e) ?? ''} ${messageOf(e)}`.trim();
@@ -99,7 +105,7 @@ const explain = (e: unknown) => `${statusOf(e) ?? ''} ${messageOf(e)}`.trim();
 export async function applyKubernetes(plan: Plan, service: Service, clients?: KubeClients): Promise<string> {
   if (!service.kubernetes) throw new ApplyError('the service has no kubernetes section in its catalog entry');
   const c = clients ?? (await (await client()).kubeClients(service.kubernetes));
-  const t = targetOf(plan);
+  const t = targetOf(plan, service);
   let live: Obj;
   try {
     live = await read(c, t);
@@ -128,7 +134,7 @@ export async function applyKubernetes(plan: Plan, service: Service, clients?: Ku
 /** Sends the inverse patch of an applied plan. */
 export async function rollbackKubernetes(plan: Plan, service: Service, clients?: KubeClients): Promise<void> {
   if (!service.kubernetes) throw new ApplyError('the service has no kubernetes section in its catalog entry');
-  const t = targetOf(plan);
+  const t = targetOf(plan, service);
   await send(clients ?? (await (await client()).kubeClients(service.kubernetes)), t, t.rollbackPatch, false);
 }
 
@@ -143,7 +149,7 @@ export async function dryRunKubernetesPlans(report: Report, service: Service, cl
   const c = clients ?? (await (await client()).kubeClients(service.kubernetes));
   for (const p of plans) {
     try {
-      await send(c, targetOf(p), p.target.patch as Obj, true);
+      await send(c, targetOf(p, service), p.target.patch as Obj, true);
       p.validation = 'dry run accepted by the API server';
     } catch (e) {
       p.validation = `dry run rejected: ${explain(e)}`;
