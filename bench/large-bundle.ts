@@ -63,11 +63,13 @@ export function writeLargeBundle(dir: string, o: { kubeScale?: number } = {}): {
   const docs: string[] = [];
   for (let i = 0; i < kubeGroups; i++) {
     const sticky = i % 4 !== 0;
+    const alb = i % 3 === 2;
     docs.push([
       'apiVersion: networking.k8s.io/v1', 'kind: Ingress', 'metadata:', `  name: app-${i}`, '  namespace: shop', '  annotations:',
-      sticky ? '    nginx.ingress.kubernetes.io/affinity: cookie' : '    nginx.ingress.kubernetes.io/proxy-body-size: 8m',
-      `    nginx.ingress.kubernetes.io/session-cookie-max-age: "${i % 6 === 0 ? 600 : 7200}"`,
-      'spec:', '  ingressClassName: nginx', '  rules:', '  - host: shop.example.com', '    http:', '      paths:',
+      ...(alb
+        ? ['    alb.ingress.kubernetes.io/target-type: ip', `    alb.ingress.kubernetes.io/target-group-attributes: stickiness.enabled=${sticky},stickiness.lb_cookie.duration_seconds=${i % 6 === 2 ? 600 : 7200}${i % 11 === 2 ? ',deregistration_delay.timeout_seconds=0' : ''}`]
+        : [sticky ? '    nginx.ingress.kubernetes.io/affinity: cookie' : '    nginx.ingress.kubernetes.io/proxy-body-size: 8m', `    nginx.ingress.kubernetes.io/session-cookie-max-age: "${i % 6 === 0 ? 600 : 7200}"`]),
+      'spec:', `  ingressClassName: ${alb ? 'alb' : 'nginx'}`, '  rules:', '  - host: shop.example.com', '    http:', '      paths:',
       `      - path: ${paths[i % paths.length]}`, '        pathType: Prefix', '        backend:', '          service:', `            name: app-${i}`, '            port: {number: 80}',
     ].join('\n'));
     docs.push(['apiVersion: v1', 'kind: Service', 'metadata:', `  name: app-${i}`, '  namespace: shop', 'spec:', `  sessionAffinity: ${i % 9 === 0 ? 'ClientIP' : 'None'}`, '  selector: {app: app-' + i + '}', '  ports: [{port: 80, targetPort: 8080}]'].join('\n'));
