@@ -2,7 +2,6 @@ import { memo1, memo2 } from './memo.ts';
 import { ALB_CONTROLLER, actionServiceNames, albAction } from './alb-annotations.ts';
 import { get, list, type KubeObject } from '../../evidence/kubernetes.ts';
 import type { Service } from '../../evidence/service.ts';
-import { pathMatches } from './cookies.ts';
 
 /** The ingress-nginx annotation prefix. */
 export const NGINX_ANNOTATION = 'nginx.ingress.kubernetes.io/';
