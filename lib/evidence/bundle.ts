@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import {
-  DescribeAlarmsSchema, DescribeListenersSchema, DescribeLoadBalancersSchema, DescribeRulesSchema,
+  DescribeAlarmsSchema, DescribeListenersSchema, DescribeLoadBalancersSchema, DescribeRulesSchema, DescribeTagsSchema,
   DescribeTargetGroupsSchema, MetricDataSchema, TargetGroupAttributesSchema, TargetHealthSchema,
 } from './aws.ts';
 import { BundleError, EvidenceParseError } from './errors.ts';
@@ -60,6 +60,7 @@ export interface Evidence {
     rules: Map<string, JsonFile<z.infer<typeof DescribeRulesSchema>>>;
     metrics?: JsonFile<z.infer<typeof MetricDataSchema>>;
     alarms?: JsonFile<z.infer<typeof DescribeAlarmsSchema>>;
+    tags?: JsonFile<z.infer<typeof DescribeTagsSchema>>;
   };
   probe: JsonFile<ProbeExchanges> | undefined;
   /** Layers with at least one file that parsed. */
@@ -184,6 +185,7 @@ function readFile(ev: Evidence, path: string, text: string): Layer | 'meta' | un
     case 'aws/describe-listeners.json': aws.listeners = json(DescribeListenersSchema, text, path); return 'aws';
     case 'aws/metrics.json': aws.metrics = json(MetricDataSchema, text, path); return 'aws';
     case 'aws/describe-alarms.json': aws.alarms = json(DescribeAlarmsSchema, text, path); return 'aws';
+    case 'aws/describe-tags.json': aws.tags = json(DescribeTagsSchema, text, path); return 'aws';
   }
   if (/^aws\/target-group-attributes\/[^/]+\.json$/.test(path)) {
     aws.attributes.set(stem(path, '.json'), json(TargetGroupAttributesSchema, text, path));

@@ -4,6 +4,9 @@ import { EvidenceParseError } from './errors.ts';
 import { locate, toValue } from './yaml-lines.ts';
 import type { SourceRef } from './source.ts';
 
+/** An empty YAML key (`annotations:` with nothing under it) reads as null; the API server takes it as absent, and so do we. */
+const emptyIsAbsent = <T extends z.ZodType>(schema: T) => z.preprocess((v) => (v === null ? undefined : v), schema);
+
 /** The minimum every Kubernetes object in a bundle must have. */
 export const KubeObjectSchema = z.looseObject({
   apiVersion: z.string(),
@@ -11,8 +14,8 @@ export const KubeObjectSchema = z.looseObject({
   metadata: z.looseObject({
     name: z.string(),
     namespace: z.string().optional(),
-    annotations: z.record(z.string(), z.string()).optional(),
-    labels: z.record(z.string(), z.string()).optional(),
+    annotations: emptyIsAbsent(z.record(z.string(), z.string()).optional()),
+    labels: emptyIsAbsent(z.record(z.string(), z.string()).optional()),
   }),
 });
 

@@ -6,7 +6,7 @@ import { findService, type Catalog } from '../catalog/catalog.ts';
 import { parseBundle, type Layer, type RawBundle } from '../evidence/bundle.ts';
 import type { Service } from '../evidence/service.ts';
 import { collect, type CollectOptions } from '../providers/collect.ts';
-import { applyChange, fixesOf, rollbackChange, verifyChange, type UndoRecord } from '../remediations/apply/engine.ts';
+import { applyChange, fixesOf, rollbackChange, verifyChange, verifySettled, type UndoRecord } from '../remediations/apply/engine.ts';
 import type { Plan } from '../remediations/types.ts';
 import { renderBlocks, type PlanStates } from '../slack/blocks.ts';
 import { escapeMrkdwn } from '../slack/text.ts';
@@ -316,13 +316,13 @@ export const STEPS = {
     const approval = (await deps.store.getApproval(input.approvalId))!;
     if (approval.status !== 'verifying' && approval.status !== 'applying') return { verified: false, remaining: [], skipped: `the approval is ${approval.status}` };
     const { report } = await evidenceOf(deps, triage.id);
-    const after = analyze(parseBundle(await collect(service, { ...deps.collect, trigger: 'verify', now: deps.now })));
+    const plan = report.remediations.find((p) => p.id === approval.planId);
     const fixes = fixesOf(report, approval.planId);
-    const layer = report.remediations.find((p) => p.id === approval.planId)?.layer;
-    if (layer && !after.checked.includes(layer)) {
-      throw new Error(`verification could not check ${layer}: ${after.notCheckedReasons[layer] ?? 'not collected'}`);
+    const again = async () => analyze(parseBundle(await collect(service, { ...deps.collect, trigger: 'verify', now: deps.now })));
+    const result = plan ? await verifySettled(plan, fixes, again) : { ...verifyChange(fixes, await again()) };
+    if (result.unchecked.length > 0) {
+      throw new Error(`verification could not check ${plan?.layer ?? 'the layer'} again (${result.unchecked.join(', ')})`);
     }
-    const result = verifyChange(fixes, after);
     const now = deps.now().getTime();
     if (result.verified) {
       await deps.store.transition(input.approvalId, ['applying', 'verifying'], 'verified', now, { outcome: `verified: ${fixes.length ? `${fixes.join(', ')} gone` : 'the change is live'}` });
@@ -330,7 +330,7 @@ export const STEPS = {
       await deps.store.transition(input.approvalId, ['applying', 'verifying'], 'verifying', now, { outcome: `verification failed (${result.remaining.join(', ')} still present); rolling back` });
     }
     await deps.store.audit(triage.id, { event: result.verified ? 'verified' : 'verification-failed', approval: input.approvalId, remaining: result.remaining }, now);
-    return result;
+    return { verified: result.verified, remaining: result.remaining };
   },
 
   async rollback(deps: StepDeps, input: { triageId: string; approvalId: string; state?: { verifyError?: unknown } }) {

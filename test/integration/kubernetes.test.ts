@@ -217,4 +217,31 @@ describe('reaching the cluster', () => {
     expect(report.findings.map((f) => f.id)).toEqual(['kubernetes.checkout.ingress-cookie-ttl']);
     expect(new Set(seen)).toEqual(new Set(['sts.eu-west-1.amazonaws.com GetCallerIdentity host;x-k8s-aws-id']));
   });
+
+  it('patches an object a hand-written bundle gives without a namespace in the catalog\'s namespace', async () => {
+    // Prepare
+    api.add(...objectsOf('k8s-cookie-max-age-short', 'ingress.yaml'));
+    const text = readFileSync(join(FIXTURES, 'k8s-cookie-max-age-short', 'kubernetes', 'ingress.yaml'), 'utf8').replace(/^\s*namespace: shop\n/gm, '');
+    const evidence = { files: new Map([['service.yaml', `${JSON.stringify(service)}\n`], ['kubernetes/ingress.yaml', text]]) };
+    // Act
+    const result = await applyPlan({ evidence, planId: 'kubernetes.checkout.set-ingress-annotations' });
+    // Assess
+    expect(text).not.toContain('namespace:');
+    expect([result.status, result.steps[0]]).toEqual(['verified', 'no drift; dry run accepted; merge-patched Ingress shop/checkout']);
+    expect(api.get('Ingress', 'shop', 'checkout')!.metadata.annotations[`${ANN}session-cookie-max-age`]).toBe('7200');
+  });
+
+  it('collects IngressClasses and the Services of ALB forward actions, and patches the ALB annotation', async () => {
+    // Prepare
+    const alb = parseAllDocuments(readFileSync(join(FIXTURES, 'k8s-alb-weighted-no-group-stickiness', 'kubernetes', 'objects.yaml'), 'utf8')).map((d) => d.toJS());
+    api.add(...alb, { apiVersion: 'networking.k8s.io/v1', kind: 'IngressClass', metadata: { name: 'alb' }, spec: { controller: 'ingress.k8s.aws/alb' } });
+    const raw = await collect(service);
+    // Act
+    const result = await applyPlan({ evidence: raw, planId: 'kubernetes.checkout.set-alb-annotations' });
+    // Assess
+    expect(raw.files.get('kubernetes/ingressclasses.yaml')).toContain('controller: ingress.k8s.aws/alb');
+    expect(parseAllDocuments(raw.files.get('kubernetes/services.yaml')!)[0]!.toJS().items.map((s: { metadata: { name: string } }) => s.metadata.name).sort()).toEqual(['checkout', 'checkout-canary']);
+    expect([result.status, result.steps.at(-1)]).toEqual(['verified', 'verified: kubernetes.checkout.split.alb-group-stickiness gone']);
+    expect(JSON.parse(api.get('Ingress', 'shop', 'checkout')!.metadata.annotations['alb.ingress.kubernetes.io/actions.split']).forwardConfig.targetGroupStickinessConfig).toEqual({ enabled: true, durationSeconds: 7200 });
+  });
 });

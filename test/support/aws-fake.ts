@@ -417,7 +417,7 @@ export function modelFromBundle(dir: string): AwsModel {
     health: byName('aws/target-health', 'TargetHealthDescriptions'),
     listeners,
     rules,
-    tags: new Map(),
+    tags: new Map((read('aws/describe-tags.json')?.TagDescriptions ?? []).map((d: Obj) => [d.ResourceArn, d.Tags ?? []])),
     metrics: [],
     alarms: (read('aws/describe-alarms.json')?.MetricAlarms ?? []).map((a: Obj) => {
       const out = { ...a };

@@ -57,12 +57,13 @@ export { mergePatch, strategicPatch } from './kube-patch.ts';
 
 type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
-/** A resource the double serves: its group, version, kind, and whether it takes writes. */
+/** A resource the double serves: its group, version, kind, whether it takes writes, and whether it lives outside namespaces. */
 interface Resource {
   group: string;
   version: string;
   kind: string;
   writable: boolean;
+  clusterScoped?: boolean;
 }
 
 const RESOURCES: Record<string, Resource> = {
@@ -75,6 +76,7 @@ const RESOURCES: Record<string, Resource> = {
   replicasets: { group: 'apps', version: 'v1', kind: 'ReplicaSet', writable: false },
   endpointslices: { group: 'discovery.k8s.io', version: 'v1', kind: 'EndpointSlice', writable: false },
   horizontalpodautoscalers: { group: 'autoscaling', version: 'v2', kind: 'HorizontalPodAutoscaler', writable: false },
+  ingressclasses: { group: 'networking.k8s.io', version: 'v1', kind: 'IngressClass', writable: false, clusterScoped: true },
 };
 const PLURAL = Object.fromEntries(Object.entries(RESOURCES).map(([p, r]) => [r.kind, p]));
 const GENERATION = new Set(['Deployment', 'StatefulSet', 'ReplicaSet', 'Ingress']);
@@ -194,6 +196,8 @@ export class KubeApiDouble {
   acceptToken: ((token: string) => boolean) | undefined;
   /** The user RBAC messages name. */
   readonly user = 'system:serviceaccount:sticky:sticky';
+  /** Called after each stored (not dry-run) write with the object as stored: lets a test run a controller that reacts to it. */
+  onWrite: ((kind: string, obj: Obj) => void) | undefined;
   url = '';
   /** With TLS: the server certificate's PEM, base64 (what a kubeconfig's certificate-authority-data holds). */
   caData: string | undefined;
@@ -427,7 +431,7 @@ export class KubeApiDouble {
       if (method === 'DELETE') throw this.notModelled('deletecollection');
       throw new StatusError(405, 'MethodNotAllowed', `the server does not allow this method on the requested resource`);
     }
-    if (!ns && !['list', 'watch'].includes(verb)) throw new StatusError(404, 'NotFound', 'the server could not find the requested resource');
+    if (r.clusterScoped ? Boolean(ns) : !ns && !['list', 'watch'].includes(verb)) throw new StatusError(404, 'NotFound', 'the server could not find the requested resource');
     const fault = this.injected(verb, plural!, ns, name);
     if (fault === 'hang') return 'hang';
     if (fault) throw this.faultError(fault, verb, plural!, ns, name);
@@ -582,6 +586,7 @@ export class KubeApiDouble {
     next.metadata.resourceVersion = String(++this.rv);
     this.objects.set(this.key(plural, next.metadata.namespace, name), next);
     this.emit(old ? 'MODIFIED' : 'ADDED', plural, next, old);
+    this.onWrite?.(r.kind, next);
     return next;
   }
 

@@ -41,7 +41,7 @@ describe('AWS collection', () => {
     // Assess
     expect([...raw.files.keys()].filter((f) => f.startsWith('aws/')).sort()).toEqual([
       'aws/describe-alarms.json', 'aws/describe-listeners.json', 'aws/describe-load-balancers.json', 'aws/describe-rules/f2f7dc8efc522ab2.json',
-      'aws/describe-target-groups.json', 'aws/metrics.json', 'aws/target-group-attributes/checkout-tg.json', 'aws/target-health/checkout-tg.json',
+      'aws/describe-tags.json', 'aws/describe-target-groups.json', 'aws/metrics.json', 'aws/target-group-attributes/checkout-tg.json', 'aws/target-health/checkout-tg.json',
     ]);
     expect(report.checked).toEqual(['aws']);
     expect(report.findings.map((f) => f.id)).toEqual(['elbv2.listener-f2f7dc8efc522ab2.group-stickiness']);
@@ -114,11 +114,13 @@ describe('AWS collection', () => {
     expect(report.notCheckedReasons.aws).toBeUndefined();
     expect([...raw.files.keys()].filter((f) => f.startsWith('aws/target-group-attributes/'))).toHaveLength(200);
     const tags = fake!.calls.filter((c) => c.op === 'DescribeTags');
-    expect(tags.map((c) => c.input.ResourceArns.length)).toEqual(Array(13).fill(20).map((n, i) => (i === 12 ? 10 : n)));
+    expect(tags.map((c) => c.input.ResourceArns.length)).toEqual([...Array(12).fill(20), 10, 1]);
+    expect(tags.at(-1)!.input.ResourceArns).toEqual([model.loadBalancers[0]!.LoadBalancerArn]);
+    expect(JSON.parse(raw.files.get('aws/describe-tags.json')!).TagDescriptions).toHaveLength(201);
     const elb = fake!.calls.filter((c) => !['GetMetricData', 'DescribeAlarms'].includes(c.op)).map((c) => c.at);
     const worstSecond = Math.max(...elb.map((t) => elb.filter((u) => u >= t && u < t + 1000).length));
     const seconds = (elb[elb.length - 1]! - elb[0]!) / 1000;
-    expect(elb).toHaveLength(1 + 13 + 1 + 1 + 400);
+    expect(elb).toHaveLength(1 + 13 + 1 + 1 + 400 + 1);
     expect(worstSecond).toBeLessThanOrEqual(20);
     expect(elb.length / seconds).toBeLessThanOrEqual(10.5);
     expect(clock.t).toBeGreaterThan(1_000_000);
@@ -292,7 +294,7 @@ describe('AWS permissions', () => {
     // Act
     await check(model, { targetGroupArns: [TG] });
     // Assess
-    expect(new Set(fake!.calls.map((c) => c.op)).size).toBe(8);
+    expect(new Set(fake!.calls.map((c) => c.op)).size).toBe(9);
     expect([...new Set(fake!.calls.map((c) => c.op))].filter((op) => !(ELBV2_READ as readonly string[]).includes(op) && !(CLOUDWATCH_READ as readonly string[]).includes(op))).toEqual([]);
   });
 });

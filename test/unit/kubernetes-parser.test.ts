@@ -36,4 +36,12 @@ describe('parseKubernetesFile', () => {
     // Assess
     expect(act).toThrow('metadata.name: Invalid input: expected string, received undefined');
   });
+
+  it('reads an empty annotations or labels key as absent, as the API server does', () => {
+    // Act
+    const [o] = parseKubernetesFile('apiVersion: v1\nkind: Service\nmetadata:\n  name: a\n  annotations:\n  labels:\n', 'k.yaml');
+    // Assess
+    expect([o!.raw.metadata.annotations, o!.raw.metadata.labels]).toEqual([undefined, undefined]);
+  });
 });
+

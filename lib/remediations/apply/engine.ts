@@ -37,6 +37,8 @@ export interface ApplyOptions {
   collect?: CollectOptions;
   now?: () => Date;
   onStep?: (step: string) => void;
+  /** Waits between verification attempts of a plan a controller reconciles (tests pass a virtual one). */
+  sleep?: (ms: number) => Promise<void>;
 }
 
 /**
@@ -91,6 +93,31 @@ export function verifyChange(fixes: string[], after: Report): { verified: boolea
   return { verified: remaining.length === 0, remaining, unchecked };
 }
 
+/**
+ * How long verification waits when a controller turns the change into the real one later (a plan
+ * whose target names `reconciledBy`: the AWS Load Balancer Controller applies an annotation to
+ * the ALB within seconds). Other plans are verified once.
+ */
+export const SETTLE = { attempts: 7, intervalMs: 5_000 };
+
+const delay = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/**
+ * Verifies a change, collecting again until the findings it fixes are gone or, for a plan a
+ * controller reconciles, until {@link SETTLE} runs out.
+ */
+export async function verifySettled(plan: Plan, fixes: string[], verify: () => Promise<Report>, sleep: (ms: number) => Promise<void> = delay): Promise<{ verified: boolean; remaining: string[]; unchecked: string[]; after: Report; waitedMs: number }> {
+  const attempts = plan.target.reconciledBy ? SETTLE.attempts : 1;
+  let waitedMs = 0;
+  for (let i = 1; ; i++) {
+    const after = await verify();
+    const r = verifyChange(fixes, after);
+    if (r.verified || i >= attempts) return { ...r, after, waitedMs };
+    await sleep(SETTLE.intervalMs);
+    waitedMs += SETTLE.intervalMs;
+  }
+}
+
 /** The rollback step: restores what {@link applyChange} changed, from its undo record. */
 export async function rollbackChange(undo: UndoRecord, service: Service): Promise<void> {
   switch (undo.kind) {
@@ -142,8 +169,8 @@ export async function applyPlan(o: ApplyOptions): Promise<ApplyResult> {
   if (outcome.status !== 'applied') return { planId: o.planId, status: outcome.status, reason: outcome.reason, steps, remaining: [] };
   const fixes = fixesOf(before, plan.id);
   const verify: Verifier = o.verify ?? (async (service) => analyze(parseBundle(await collect(service, { trigger: 'verify', ...o.collect }))));
-  const after = await verify(ev.service);
-  const { verified, remaining, unchecked } = verifyChange(fixes, after);
+  const { verified, remaining, unchecked, after, waitedMs } = await verifySettled(plan, fixes, () => verify(ev.service), o.sleep);
+  if (waitedMs > 0) step(`waited ${waitedMs / 1000} s for the ${String(plan.target.reconciledBy)} to apply the change`);
   if (verified) {
     step(`verified: ${fixes.join(', ')} gone`);
     return { planId: o.planId, status: 'verified', steps, remaining: [], after };

@@ -1,5 +1,6 @@
 import type { TargetGroupView } from '../../checks/support/aws.ts';
 import { plan, type Plan, type Risk } from '../types.ts';
+import { controllerOwnedPlan } from './controller-owned.ts';
 import { ELBV2_WRITE } from './permissions.ts';
 
 /** Quotes a word for a POSIX shell, so a printed command can be pasted as it is. */
@@ -26,9 +27,12 @@ export function targetGroupArnArg(v: TargetGroupView): string {
  * A plan that sets target group attributes with ModifyTargetGroupAttributes. `before` is read
  * from the collected attributes; the apply re-reads them and refuses on drift; rollback writes
  * the before values back. Without the target group's ARN (describe-target-groups not collected)
- * the plan can only be advice, and its commands look the ARN up by name.
+ * the plan can only be advice, and its commands look the ARN up by name. A target group the AWS
+ * Load Balancer Controller owns is changed through its Kubernetes annotation instead (see
+ * {@link controllerOwnedPlan}).
  */
 export function attributesPlan(action: string, v: TargetGroupView, title: string, risk: Risk, changes: Record<string, string>): Plan {
+  if (v.owner) return controllerOwnedPlan(action, v, v.owner, changes);
   const keys = Object.keys(changes);
   const before = keys.map((k) => ({ Key: k, Value: v.attr(k) }));
   const after = keys.map((k) => ({ Key: k, Value: changes[k]! }));
