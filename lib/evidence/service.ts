@@ -57,6 +57,8 @@ export const HaproxyLocationSchema = z.strictObject({
   backend: z.string().optional(),
   /** The master process's pid file (`haproxy -W -p FILE`), for graceful reloads (SIGUSR2). */
   pidFile: z.string().optional(),
+  /** The `haproxy` binary that checks a candidate configuration (`-c`) (default: `haproxy` on PATH). */
+  binary: z.string().optional(),
   /** On EC2 through SSM Run Command instead of this machine (paths are then paths on the instance). */
   ssm: SsmLocationSchema.optional(),
 }).superRefine(remotePaths);

@@ -6,7 +6,7 @@ import { findService, type Catalog } from '../catalog/catalog.ts';
 import { parseBundle, type Layer, type RawBundle } from '../evidence/bundle.ts';
 import type { Service } from '../evidence/service.ts';
 import { collect, type CollectOptions } from '../providers/collect.ts';
-import { applyChange, fixesOf, rollbackChange, verifyChange, verifySettled, type UndoRecord } from '../remediations/apply/engine.ts';
+import { applyChange, fixesOf, planUndo, rollbackChange, verifyChange, verifySettled, type UndoRecord } from '../remediations/apply/engine.ts';
 import type { Plan } from '../remediations/types.ts';
 import { renderBlocks, type PlanStates } from '../slack/blocks.ts';
 import { escapeMrkdwn } from '../slack/text.ts';
@@ -87,7 +87,7 @@ async function planStates(deps: StepDeps, triage: Triage): Promise<PlanStates> {
       approvalId,
       ...(!open ? { state: describe(a) } : {}),
       ...(open && a && (a.required ?? 1) > 1 ? { progress: `${a.approvedBy?.length ?? 0} of ${a.required} approvals${a.approvedBy?.length ? `: ${a.approvedBy.map((u) => `<@${u}>`).join(', ')}` : ''}` } : {}),
-      ...(a?.status === 'verified' && a.undo ? { rollback: true } : {}),
+      ...((a?.status === 'verified' || a?.status === 'failed') && a.undo ? { rollback: true } : {}),
     };
   }
   return states;
@@ -153,12 +153,6 @@ async function say(deps: StepDeps, triage: Triage, text: string): Promise<void> 
 /** A short id per triage and plan: the same on a retried Analyze, unguessable without the triage id. */
 const approvalIdOf = (triageId: string, planId: string) => `a${createHash('sha256').update(`${triageId}\n${planId}`).digest('base64url').slice(0, 16)}`;
 
-/** The provisional undo recorded before a write: for AWS and Kubernetes plans the plan itself restores the collected state. */
-function provisionalUndo(plan: Plan): UndoRecord | undefined {
-  if (plan.layer === 'aws') return { kind: 'aws', plan };
-  if (plan.layer === 'kubernetes') return { kind: 'kubernetes', plan };
-  return undefined;
-}
 
 const DENIED = /^(AccessDenied|AccessDeniedException|UnauthorizedOperation|Forbidden)$|forbidden|AccessDenied/;
 
@@ -235,9 +229,13 @@ export const STEPS = {
   async report(deps: StepDeps, input: { triageId: string }) {
     let { triage } = await triageOf(deps, input.triageId);
     if (triage.trigger === 'alarm' && !triage.threadTs && (await deps.store.getAlarmThread(triage.id))) {
-      await renderAlarmThread(deps, triage.id, deps.now().getTime() + 20_000);
-      triage = (await deps.store.getTriage(triage.id))!;
-      if (!triage.threadTs) throw new TransientError('the alarm thread is not posted yet (Slack rate limits)');
+      let headerTs = (await deps.store.getAlarmThread(triage.id))?.headerTs;
+      if (!headerTs) {
+        await renderAlarmThread(deps, triage.id, deps.now().getTime() + 20_000);
+        headerTs = (await deps.store.getAlarmThread(triage.id))?.headerTs;
+      }
+      if (!headerTs) throw new TransientError('the alarm thread is not posted yet (Slack rate limits)');
+      triage = await deps.store.updateTriage(triage.id, { threadTs: headerTs });
     }
     await publish(deps, triage);
     return {};
@@ -280,7 +278,7 @@ export const STEPS = {
       await deps.store.transition(input.approvalId, 'applying', 'refused', now(), { outcome: `plan ${claimed.planId} is no longer proposed; nothing was written` });
       return { status: 'refused' };
     }
-    const provisional = provisionalUndo(plan);
+    const provisional = planUndo(plan);
     if (provisional) await deps.store.transition(input.approvalId, 'applying', 'applying', now(), { undo: JSON.stringify(provisional) });
     let outcome;
     try {
@@ -297,6 +295,14 @@ export const STEPS = {
       await deps.store.audit(triage.id, { event: 'apply-uncertain', approval: input.approvalId, plan: plan.id, reason, transient: isTransient(e) }, now());
       await notify(deps, triage.id);
       return { status: 'uncertain', reason };
+    }
+    if (outcome.status === 'uncertain') {
+      await deps.store.transition(input.approvalId, 'applying', 'verifying', now(), {
+        outcome: `the change did not complete (${outcome.reason}); checking what is live`, ...(outcome.undo ? { undo: JSON.stringify(outcome.undo) } : {}),
+      });
+      await deps.store.audit(triage.id, { event: 'apply-uncertain', approval: input.approvalId, plan: plan.id, reason: outcome.reason, steps: outcome.steps }, now());
+      await notify(deps, triage.id);
+      return { status: 'uncertain', reason: outcome.reason };
     }
     if (outcome.status !== 'applied') {
       const to = outcome.status === 'refused' ? 'refused' : 'failed';
@@ -338,7 +344,7 @@ export const STEPS = {
     const approval = (await deps.store.getApproval(input.approvalId))!;
     if (!['applying', 'verifying', 'rolling-back'].includes(approval.status)) return { outcome: `nothing to roll back: the approval is ${approval.status}` };
     const cannot = reasonOf(input.state?.verifyError);
-    const why = cannot ? `verification could not complete (${cannot})` : 'verification failed';
+    const why = cannot ? `verification could not complete (${cannot})` : (approval.outcome?.startsWith('verification failed') ? approval.outcome.replace(/; rolling back$/, '') : 'verification failed');
     await deps.store.transition(input.approvalId, ['applying', 'verifying', 'rolling-back'], 'rolling-back', deps.now().getTime(), { outcome: `${why}; rolling back` });
     const undo = JSON.parse(approval.undo || 'null') as UndoRecord | null;
     if (!undo) {
@@ -350,7 +356,12 @@ export const STEPS = {
     try {
       await rollbackChange(undo, service);
     } catch (e) {
-      throw classify(e, 'the rollback');
+      const err = classify(e, 'the rollback');
+      if (err instanceof TransientError) throw err;
+      const outcome = `${why}; the rollback failed (${describeError(e)}): the change may be live: check it by hand or press Roll back`;
+      await deps.store.transition(input.approvalId, 'rolling-back', 'failed', deps.now().getTime(), { outcome });
+      await deps.store.audit(triage.id, { event: 'rollback-failed', approval: input.approvalId, outcome }, deps.now().getTime());
+      return { outcome };
     }
     const outcome = `${why}; rolled back to the state before the change`;
     await deps.store.transition(input.approvalId, 'rolling-back', 'rolled-back', deps.now().getTime(), { outcome });

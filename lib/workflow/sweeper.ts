@@ -74,7 +74,7 @@ export async function sweep(deps: SweepDeps, opts: SweepOptions = {}): Promise<S
         close = { status: 'failed', outcome: `stuck while ${a.status} for ${Math.round((now - since) / 60_000)} min; ${live}` };
       }
       if (!close) return;
-      const closed = await deps.store.transition(id, a.status, close.status, now, { outcome: close.outcome });
+      const closed = close.status === 'expired' ? await deps.store.expire(id, now, close.outcome) : await deps.store.transition(id, a.status, close.status, now, { outcome: close.outcome });
       if (typeof closed === 'string') return;
       if (a.taskToken && a.status === 'pending') await deps.engine.sendTaskSuccess(a.taskToken, { decision: 'closed', approver: null }).catch(() => undefined);
       await deps.store.audit(a.triageId, { event: 'swept', approval: id, from: a.status, status: close.status, outcome: close.outcome }, now);
@@ -91,7 +91,8 @@ export async function sweep(deps: SweepDeps, opts: SweepOptions = {}): Promise<S
     await guard(`start ${id}`, async () => {
       const t = await deps.store.getTriage(id);
       if (!t) return deps.store.clearOpen('START', id);
-      await deps.engine.start({ service: t.service, trigger: t.trigger, channel: t.channel, triageId: t.id, ...(t.threadTs ? { threadTs: t.threadTs } : {}), ...(t.requester ? { requester: t.requester } : {}) });
+      const threadTs = t.threadTs ?? (await deps.store.getAlarmThread(id))?.headerTs;
+      await deps.engine.start({ service: t.service, trigger: t.trigger, channel: t.channel, triageId: t.id, ...(threadTs ? { threadTs } : {}), ...(t.requester ? { requester: t.requester } : {}) });
       await deps.store.updateTriage(id, { startPending: false });
       result.started.push(id);
     });

@@ -217,18 +217,31 @@ describe('AWS remediations against what ELB accepts', () => {
   });
 
   it.each([
-    ['internal', 'failed', 'ModifyTargetGroupAttributes failed: InternalFailure (The request processing has failed because of an unknown error, exception or failure.)'],
-    ['denied', 'failed', 'missing permission elasticloadbalancing:ModifyTargetGroupAttributes'],
-  ] as const)('reports a Modify call that fails (%s) as a recorded failure, the attributes unchanged', async (fault, status, reason) => {
+    ['internal', 'rolled-back', 'ModifyTargetGroupAttributes did not answer cleanly (InternalFailure: The request processing has failed because of an unknown error, exception or failure.); the change may be live; verification failed: elbv2.checkout-tg.stickiness-disabled still present'],
+    ['denied', 'failed', 'missing permission elasticloadbalancing:ModifyTargetGroupAttributes; nothing was changed'],
+    ['throttle', 'failed', 'ModifyTargetGroupAttributes was throttled 5 times; nothing was changed'],
+  ] as const)('reports a Modify call that fails (%s) as its outcome, the attributes unchanged (a 5xx is verified, then rolled back)', async (fault, status, reason) => {
     // Prepare
     const model = modelFromBundle(join(FIXTURES, 'aws-stickiness-disabled'));
     const { raw } = await check(model, { targetGroupArns: [TG] });
-    fake!.fault('ModifyTargetGroupAttributes', fault);
+    fake!.fault('ModifyTargetGroupAttributes', fault, fault === 'throttle' ? 'always' : 1);
     // Act
     const result = await applyPlan({ evidence: raw, planId: 'elbv2.checkout-tg.enable-stickiness', collect: { now } });
     // Assess
     expect([result.status, result.reason]).toEqual([status, reason]);
     expect(model.attributes.get(TG)!.find((a) => a.Key === 'stickiness.enabled')!.Value).toBe('false');
+  });
+
+  it('sends a throttled Modify call again, with backoff, and verifies', async () => {
+    // Prepare
+    const model = modelFromBundle(join(FIXTURES, 'aws-stickiness-disabled'));
+    const { raw } = await check(model, { targetGroupArns: [TG] });
+    fake!.fault('ModifyTargetGroupAttributes', 'throttle', 2);
+    // Act
+    const result = await applyPlan({ evidence: raw, planId: 'elbv2.checkout-tg.enable-stickiness', collect: { now } });
+    // Assess
+    expect(result.status).toBe('verified');
+    expect(fake!.calls.filter((c) => c.op === 'ModifyTargetGroupAttributes')).toHaveLength(3);
   });
 
   it('refuses as drift when the target group was deleted since collection', async () => {

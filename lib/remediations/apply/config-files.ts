@@ -93,11 +93,11 @@ export async function prepareConfigChange(plan: Plan, service: Service, bundle: 
   return changes;
 }
 
-async function validateHaproxy(config: string, next: string): Promise<void> {
+async function validateHaproxy(binary: string, config: string, next: string): Promise<void> {
   const candidate = join(dirname(config), `.${basename(config)}.sticky-candidate-${process.pid}`);
   await writeFile(candidate, next);
   try {
-    await run('haproxy', ['-c', '-q', '-f', candidate], { cwd: dirname(config), timeout: 10_000 });
+    await run(binary, ['-c', '-q', '-f', candidate], { cwd: dirname(config), timeout: 10_000 });
   } catch (e) {
     const err = e as { stderr?: string; stdout?: string; message: string };
     throw new ValidationError(`haproxy -c rejected the change: ${(err.stderr || err.stdout || err.message).trim().split('\n').slice(0, 3).join(' ')}`);
@@ -166,7 +166,9 @@ export async function reloadInstance(layer: Layer, name: string, service: Servic
   if (inst.kind === 'haproxy') {
     const h = inst.entry as NonNullable<Service['haproxy']>[number];
     if (!h.pidFile) throw new ApplyError(`no pidFile for HAProxy ${h.name} in the catalog: cannot reload it`);
-    const pid = Number((await readFile(h.pidFile, 'utf8')).trim().split('\n')[0]);
+    const pid = Number((await readFile(h.pidFile, 'utf8').catch((e: NodeJS.ErrnoException) => {
+      throw new ApplyError(`cannot read HAProxy ${h.name}'s pid file ${h.pidFile} (${e.code ?? e.message}) to reload it`, { cause: e });
+    })).trim().split('\n')[0]);
     if (!Number.isInteger(pid) || pid <= 0) throw new ApplyError(`${h.pidFile} holds no pid`);
     if (!h.runtime) {
       process.kill(pid, 'SIGUSR2');
@@ -209,7 +211,7 @@ export async function applyConfigChange(plan: Plan, service: Service, changes: F
     const mine = groups.get(inst.name)!;
     if (inst.kind === 'haproxy') {
       if (mine.length !== 1 || mine[0]!.path !== inst.config) throw new ApplyError('HAProxy plans edit the instance\'s one configuration file');
-      await validateHaproxy(inst.config, mine[0]!.next);
+      await validateHaproxy((inst.entry as { binary?: string }).binary ?? 'haproxy', inst.config, mine[0]!.next);
     } else {
       await validateNginx((inst.entry as { binary?: string }).binary ?? 'nginx', inst.config, mine);
     }
@@ -230,7 +232,7 @@ export async function applyConfigChange(plan: Plan, service: Service, changes: F
   } catch (e) {
     await restoreConfig(done);
     for (const name of reloaded) await reloadInstance(layer, name, service).catch(() => undefined);
-    throw e;
+    throw new ApplyError(`${(e as Error).message}; the previous configuration was put back`, { cause: e });
   }
   return done;
 }

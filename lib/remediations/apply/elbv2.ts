@@ -1,7 +1,8 @@
 import { ATTRIBUTE_DEFAULTS } from '../../checks/support/aws.ts';
 import type { Service } from '../../evidence/service.ts';
 import { isDenied } from '../../providers/aws/calls.ts';
-import { ApplyError, DriftError, ValidationError } from './errors.ts';
+import { isTransient } from '../../providers/errors.ts';
+import { ApplyError, DriftError, UncertainWriteError, ValidationError } from './errors.ts';
 import type { Plan } from '../types.ts';
 
 type Attr = { Key: string; Value: string };
@@ -22,21 +23,38 @@ const NOT_FOUND = /^(TargetGroup|Listener|Rule|LoadBalancer)NotFound(Exception)?
 /**
  * Runs one ELB call of an apply and turns its failure into the outcome it means: the resource
  * gone since collection is drift (refused), a request ELB rejects changed nothing (refused), a
- * missing permission or any other failure fails the apply with the reason.
+ * throttled call is sent again with backoff and jitter, a missing permission or another refusal
+ * fails the apply with the reason, and a 5xx or a timeout, after which the change may or may not
+ * be live, is uncertain (the caller verifies).
  */
-async function elbCall<T>(op: string, what: string, fn: () => Promise<T>): Promise<T> {
-  try {
-    return await fn();
-  } catch (e) {
-    const name = (e as { name?: string }).name ?? '';
-    const code = name.replace(/Exception$/, '');
-    const message = ((e as Error).message ?? '').slice(0, 300);
-    if (NOT_FOUND.test(name)) throw new DriftError(`${what} no longer exists (${code}: ${message}); collect again before applying`);
-    if (REJECTED.test(name)) throw new ValidationError(`ELB rejected ${op}: ${code}: ${message}`);
-    if (isDenied(e)) throw new ApplyError(`missing permission elasticloadbalancing:${op}`, { cause: e });
-    throw new ApplyError(`${op} failed: ${name || 'error'}${message ? ` (${message})` : ''}`, { cause: e });
+async function elbCall<T>(op: string, what: string, fn: () => Promise<T>, sleep: (ms: number) => Promise<void> = delay): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fn();
+    } catch (e) {
+      const name = (e as { name?: string }).name ?? '';
+      const code = name.replace(/Exception$/, '');
+      const message = ((e as Error).message ?? '').slice(0, 300);
+      if (NOT_FOUND.test(name)) throw new DriftError(`${what} no longer exists (${code}: ${message}); collect again before applying`);
+      if (REJECTED.test(name)) throw new ValidationError(`ELB rejected ${op}: ${code}: ${message}`);
+      if (isDenied(e)) throw new ApplyError(`missing permission elasticloadbalancing:${op}; nothing was changed`, { cause: e });
+      if (THROTTLED.test(name)) {
+        if (attempt < THROTTLE_ATTEMPTS) {
+          await sleep(Math.min(5000, 250 * 2 ** (attempt - 1)) * (0.5 + Math.random() / 2));
+          continue;
+        }
+        throw new ApplyError(`${op} was throttled ${THROTTLE_ATTEMPTS} times; nothing was changed`, { cause: e });
+      }
+      if (isTransient(e)) throw new UncertainWriteError(`${op} did not answer cleanly (${name || 'error'}${message ? `: ${message}` : ''})`, { cause: e });
+      throw new ApplyError(`${op} failed: ${name || 'error'}${message ? ` (${message})` : ''}`, { cause: e });
+    }
   }
 }
+
+/** ELB refuses a throttled request before acting on it, so it is safe to send again. */
+const THROTTLED = /^(Throttling|ThrottlingException|TooManyRequestsException|RequestLimitExceeded)$/;
+const THROTTLE_ATTEMPTS = 5;
+const delay = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 async function client(service: Service) {
   const { ElasticLoadBalancingV2Client } = await import('@aws-sdk/client-elastic-load-balancing-v2');

@@ -56,7 +56,16 @@ export type UndoRecord =
 /** The outcome of {@link applyChange}. */
 export type ChangeOutcome =
   | { status: 'applied'; undo: UndoRecord; steps: string[] }
-  | { status: 'refused' | 'failed'; reason: string; steps: string[] };
+  | { status: 'refused' | 'failed'; reason: string; steps: string[] }
+  /** The write may or may not be live: verify, and roll back with `undo` (when there is one) if it is not right. */
+  | { status: 'uncertain'; reason: string; undo?: UndoRecord; steps: string[] };
+
+/** What restores the collected state when the change's own record is lost: for AWS and Kubernetes plans, the plan itself. */
+export function planUndo(plan: Plan): UndoRecord | undefined {
+  if (plan.layer === 'aws') return { kind: 'aws', plan };
+  if (plan.layer === 'kubernetes') return { kind: 'kubernetes', plan };
+  return undefined;
+}
 
 /**
  * The apply step alone: refuses advice and drift, validates, changes the live system. No
@@ -76,7 +85,8 @@ export async function applyChange(plan: Plan, service: Service, evidence: RawBun
     if (e instanceof DriftError) return { status: 'refused', reason: `drift: ${e.message}`, steps };
     if (e instanceof ValidationError) return { status: 'refused', reason: `${e.message}; nothing was written`, steps };
     if (e instanceof ApplyError) return { status: 'failed', reason: e.message, steps };
-    throw e;
+    const undo = planUndo(plan);
+    return { status: 'uncertain', reason: `${(e as Error).message}; the change may be live`, steps, ...(undo ? { undo } : {}) };
   }
 }
 
@@ -166,7 +176,9 @@ export async function applyPlan(o: ApplyOptions): Promise<ApplyResult> {
     steps.push(s);
     o.onStep?.(s);
   };
-  if (outcome.status !== 'applied') return { planId: o.planId, status: outcome.status, reason: outcome.reason, steps, remaining: [] };
+  if (outcome.status !== 'applied' && outcome.status !== 'uncertain') return { planId: o.planId, status: outcome.status, reason: outcome.reason, steps, remaining: [] };
+  const undo: UndoRecord | undefined = outcome.undo;
+  if (outcome.status === 'uncertain') step(`the write did not complete (${outcome.reason}); checking what is live`);
   const fixes = fixesOf(before, plan.id);
   const verify: Verifier = o.verify ?? (async (service) => analyze(parseBundle(await collect(service, { trigger: 'verify', ...o.collect }))));
   const { verified, remaining, unchecked, after, waitedMs } = await verifySettled(plan, fixes, () => verify(ev.service), o.sleep);
@@ -179,13 +191,14 @@ export async function applyPlan(o: ApplyOptions): Promise<ApplyResult> {
   const still = remaining.filter((id) => !unchecked.includes(id));
   const failure = [still.length ? `${still.join(', ')} still present` : '', why].filter(Boolean).join('; ');
   step(`verification failed: ${failure}`);
+  if (!undo) return { planId: o.planId, status: 'failed', reason: `${outcome.status === 'uncertain' ? outcome.reason : 'verification failed'} and nothing records how to undo it: check ${plan.id} by hand`, steps, remaining, after };
   try {
-    await rollbackChange(outcome.undo, ev.service);
+    await rollbackChange(undo, ev.service);
     step('rolled back to the state before the change');
   } catch (e) {
     return { planId: o.planId, status: 'failed', reason: `verification failed and the rollback failed too: ${(e as Error).message}`, steps, remaining, after };
   }
-  return { planId: o.planId, status: 'rolled-back', reason: `verification failed: ${failure}`, steps, remaining, after };
+  return { planId: o.planId, status: 'rolled-back', reason: `${outcome.status === 'uncertain' ? `${outcome.reason}; ` : ''}verification failed: ${failure}`, steps, remaining, after };
 }
 
 async function execute(plan: Plan, service: Service, evidence: RawBundle, stamp: string, step: (s: string) => void): Promise<UndoRecord> {

@@ -15,3 +15,15 @@ export class ApplyError extends Error {
     super(message, options);
   }
 }
+
+/**
+ * A write whose result is unknown: the service answered 5xx, timed out or the connection broke
+ * after the request was sent, so the change may or may not be live. Never treated as "nothing
+ * written": the caller verifies what is live, and rolls back if it is not what the plan wanted.
+ */
+export class UncertainWriteError extends Error {
+  override readonly name = 'UncertainWriteError';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}

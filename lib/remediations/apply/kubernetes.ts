@@ -3,7 +3,7 @@ import type { Service } from '../../evidence/service.ts';
 import type { KubeClients } from '../../providers/kubernetes/client.ts';
 import { messageOf, statusOf } from '../../providers/kubernetes/errors.ts';
 import type { Plan } from '../types.ts';
-import { ApplyError, DriftError, ValidationError } from './errors.ts';
+import { ApplyError, DriftError, ValidationError, UncertainWriteError } from './errors.ts';
 
 type Obj = Record<string, unknown>;
 interface PatchTarget {
@@ -132,6 +132,8 @@ export async function applyKubernetes(plan: Plan, service: Service, clients?: Ku
     await send(c, t, body, false);
   } catch (e) {
     if (statusOf(e) === 409) throw new DriftError(`${t.kind} ${t.namespace}/${t.name} changed while applying: ${messageOf(e)}`);
+    const status = statusOf(e);
+    if (status === undefined || status >= 500) throw new UncertainWriteError(`the patch of ${t.kind} ${t.namespace}/${t.name} did not answer cleanly (${explain(e) || 'no answer'})`, { cause: e });
     throw new ApplyError(`patch failed: ${explain(e)}`, { cause: e });
   }
   return `no drift; dry run accepted; ${t.patchType}-patched ${t.kind} ${t.namespace}/${t.name}`;
