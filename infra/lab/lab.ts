@@ -210,7 +210,7 @@ async function startOnce(name: string, opts: { runDir?: string }): Promise<Lab> 
       ...scenario.service,
       ...(haproxy.length ? { haproxy } : {}),
       ...(nginx.length ? { nginx } : {}),
-      ...(front ? { probe: { url: `http://127.0.0.1:${ports[front]}/`, backendHeader: 'X-Backend-Server', requests: 20 } } : {}),
+      ...(front ? { probe: { url: `http://127.0.0.1:${ports[front]}/`, backendHeader: 'X-Backend-Server' } } : {}),
     });
     const catalogPath = join(run, 'sticky.config.yaml');
     await writeFile(catalogPath, stringify([service]));

@@ -85,7 +85,7 @@ function probeCounts(raw: RawBundle): { label: string; counts: [string, number][
     for (const x of exchanges) if (x.phase === phase && x.response?.backend) m.set(x.response.backend, (m.get(x.response.backend) ?? 0) + 1);
     return [...m].sort(([a], [b]) => a.localeCompare(b));
   };
-  return [{ label: 'without a cookie jar', counts: count('no-jar') }, { label: 'with a cookie jar (must stay on one)', counts: count('jar') }];
+  return [{ label: 'without a cookie jar', counts: count('no-jar') }, { label: 'with a cookie jar (each session must stay on one)', counts: count('jar') }];
 }
 
 /** Posts the report, or updates it in place when it was posted already; reuses evidence the caller already read. */
