@@ -1,15 +1,13 @@
 import { parseArgs } from 'node:util';
-import { analyze, exitCode } from '../checks/analyze.ts';
-import { parseBundle } from '../evidence/bundle.ts';
 import { BundleError } from '../evidence/errors.ts';
-import { readBundle } from '../evidence/read-bundle.ts';
-import { toJson } from '../report/json.ts';
-import { renderBlocks } from '../slack/blocks.ts';
-import { renderText, styleFor } from './render-text.ts';
-import { CatalogError, catalogPath, findService, layersOf, loadCatalog } from '../catalog/catalog.ts';
 import type { Progress } from '../providers/collect.ts';
-import { writeBundle } from '../evidence/write-bundle.ts';
 import type { Report } from '../checks/analyze.ts';
+
+// Every command loads what it uses when it runs (`sticky help` loads none of it): the rules,
+// parsers, zod schemas and renderers are most of a cold start.
+const analysis = () => Promise.all([import('../checks/analyze.ts'), import('../evidence/bundle.ts'), import('../evidence/read-bundle.ts')])
+  .then(([a, b, r]) => ({ ...a, ...b, ...r }));
+const catalogModule = () => import('../catalog/catalog.ts');
 
 /** Where the CLI writes; injectable so tests capture output without a child process. */
 export interface Io {
@@ -77,17 +75,21 @@ async function analyzeCommand(args: string[], io: Io): Promise<number> {
   }
   const format = formatOf(values.format);
   if (positionals.length !== 1) throw new UsageError('analyze takes exactly one bundle folder');
+  const { analyze, parseBundle, readBundle } = await analysis();
   return print(analyze(parseBundle(await readBundle(positionals[0]!))), format, io);
 }
 
-function print(report: Report, format: (typeof FORMATS)[number], io: Io): number {
-  if (format === 'json') io.stdout.write(`${JSON.stringify(toJson(report), null, 2)}\n`);
-  else if (format === 'blocks') io.stdout.write(`${JSON.stringify(renderBlocks(report), null, 2)}\n`);
-  else io.stdout.write(renderText(report, styleFor(Boolean(io.stdout.isTTY), io.env)));
+async function print(report: Report, format: (typeof FORMATS)[number], io: Io): Promise<number> {
+  if (format === 'json') io.stdout.write(`${JSON.stringify((await import('../report/json.ts')).toJson(report), null, 2)}\n`);
+  else if (format === 'blocks') io.stdout.write(`${JSON.stringify((await import('../slack/blocks.ts')).renderBlocks(report), null, 2)}\n`);
+  else {
+    const { renderText, styleFor } = await import('./render-text.ts');
+    io.stdout.write(renderText(report, styleFor(Boolean(io.stdout.isTTY), io.env)));
+  }
   if (report.problems.length > 0 && format !== 'text') {
     for (const p of report.problems) io.stderr.write(`sticky: could not read ${p.file}${p.line ? `:${p.line}` : ''}: ${p.message}\n`);
   }
-  return exitCode(report);
+  return (await import('../checks/analyze.ts')).exitCode(report);
 }
 
 function formatOf(value: string | undefined): (typeof FORMATS)[number] {
@@ -113,6 +115,7 @@ async function checkCommand(args: string[], io: Io): Promise<number> {
   const timeoutMs = Number(values.timeout);
   if (!Number.isInteger(timeoutMs) || timeoutMs < 500) throw new UsageError('--timeout is a whole number of milliseconds, at least 500');
   const left = () => startedAt + timeoutMs - REPORT_RESERVE_MS - Date.now();
+  const [{ catalogPath, findService, layersOf, loadCatalog }, { collect }] = await Promise.all([catalogModule(), import('../providers/collect.ts')]);
   const catalog = await loadCatalog(catalogPath(values.catalog, io.env));
   const service = findService(catalog, positionals[0]!);
   const started = new Map<string, number>();
@@ -123,9 +126,11 @@ async function checkCommand(args: string[], io: Io): Promise<number> {
       }
     : undefined;
   if (progress) io.stderr.write(`checking ${service.name}: ${layersOf(service).join(', ')}\n`);
-  const { collect } = await import('../providers/collect.ts');
-  const raw = await collect(service, { timeoutMs: Math.max(100, left()), trigger: 'cli', ...(progress ? { onProgress: progress } : {}) });
-  if (values['save-evidence']) await writeBundle(values['save-evidence'], raw);
+  const [raw, { analyze, parseBundle }] = await Promise.all([
+    collect(service, { timeoutMs: Math.max(100, left()), trigger: 'cli', ...(progress ? { onProgress: progress } : {}) }),
+    analysis(),
+  ]);
+  if (values['save-evidence']) await (await import('../evidence/write-bundle.ts')).writeBundle(values['save-evidence'], raw);
   const report = analyze(parseBundle(raw));
   if (service.kubernetes && report.checked.includes('kubernetes') && left() > 100) {
     const { dryRunKubernetesPlans } = await import('../remediations/apply/kubernetes.ts');
@@ -143,6 +148,7 @@ async function applyCommand(args: string[], io: Io): Promise<number> {
   });
   if (positionals.length !== 1) throw new UsageError('apply takes exactly one plan id');
   if (!values.evidence) throw new UsageError('apply needs --evidence DIR (the bundle the plan came from: sticky check --save-evidence DIR)');
+  const { analyze, parseBundle, readBundle } = await analysis();
   const evidence = await readBundle(values.evidence);
   const report = analyze(parseBundle(evidence));
   const plan = report.remediations.find((p) => p.id === positionals[0]);
@@ -163,6 +169,7 @@ async function applyCommand(args: string[], io: Io): Promise<number> {
 
 async function servicesCommand(args: string[], io: Io): Promise<number> {
   const { values } = parseArgs({ args, options: { catalog: { type: 'string', short: 'c' } } });
+  const { catalogPath, layersOf, loadCatalog } = await catalogModule();
   const catalog = await loadCatalog(catalogPath(values.catalog, io.env));
   for (const s of catalog.services) io.stdout.write(`${s.name.padEnd(24)} ${layersOf(s).join(', ').padEnd(34)} ${s.hosts.join(', ')}\n`);
   if (catalog.services.length === 0) io.stdout.write(`no services in ${catalog.source}\n`);
@@ -195,7 +202,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
         throw new UsageError(`unknown command "${command}"`);
     }
   } catch (e) {
-    if (e instanceof BundleError || e instanceof CatalogError) {
+    if (e instanceof BundleError || (e instanceof Error && e.name === 'CatalogError' && e instanceof (await catalogModule()).CatalogError)) {
       io.stderr.write(`sticky: ${e.message}\n`);
       return 2;
     }
