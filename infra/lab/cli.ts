@@ -8,14 +8,17 @@ import { join } from 'node:path';
 const STATE = join(tmpdir(), 'sticky-lab.json');
 
 /**
- * `npm run lab -- list | up <scenario> | down`. `up` runs in the foreground and stops every
- * process it started on exit and on Ctrl-C; `down` stops what a killed `up` left behind.
+ * `npm run lab -- list | up <scenario> [--delay MS] | down`. `up` runs in the foreground (its
+ * backends answering after MS milliseconds, as real applications do) and stops every process it
+ * started on exit and on Ctrl-C; `down` stops what a killed `up` left behind.
  */
-const [command, name] = process.argv.slice(2);
+const [command, name, ...flags] = process.argv.slice(2);
+const delayAt = flags.indexOf('--delay');
+const backendDelayMs = delayAt >= 0 ? Number(flags[delayAt + 1]) : 0;
 if (command === 'list') {
   for (const s of await listScenarios()) console.log(`${s.name.padEnd(32)} ${s.expect.length ? s.expect.join(', ') : 'healthy'}  ${s.description}`);
-} else if (command === 'up' && name) {
-  const lab = await startLab(name);
+} else if (command === 'up' && name && Number.isInteger(backendDelayMs) && backendDelayMs >= 0) {
+  const lab = await startLab(name, { backendDelayMs });
   writeFileSync(STATE, JSON.stringify({ pids: lab.pids, run: lab.run }));
   console.log(`lab ${name} is up: ${lab.scenario.description}`);
   console.log(`  catalog: ${lab.catalogPath}`);
@@ -44,6 +47,6 @@ if (command === 'list') {
     console.log(`stopped ${state.pids.length} process(es)`);
   }
 } else {
-  console.error('usage: npm run lab -- list | up <scenario> | down');
+  console.error('usage: npm run lab -- list | up <scenario> [--delay MS] | down');
   process.exitCode = 2;
 }

@@ -1,6 +1,5 @@
-import { Cookie, CookieJar } from 'tough-cookie';
-import { Agent, request } from 'undici';
-import { WebSocket } from 'ws';
+import type { Agent, IncomingHttpHeaders } from 'node:http';
+import { CookieJar, parseSetCookie } from './cookie-jar.ts';
 import type { ProbeCookie, ProbeExchange, ProbeExchanges } from '../../evidence/probe.ts';
 import type { Service } from '../../evidence/service.ts';
 import { ProviderError } from '../errors.ts';
@@ -32,31 +31,51 @@ function limiter(limit: number) {
 
 /** A Set-Cookie header as the report may show it: every attribute, never the value. */
 export function redactSetCookie(header: string): ProbeCookie | undefined {
-  const c = Cookie.parse(header, { loose: true });
+  const c = parseSetCookie(header);
   if (!c) return undefined;
-  const sameSite = typeof c.sameSite === 'string' ? ({ strict: 'Strict', lax: 'Lax', none: 'None' } as const)[c.sameSite.toLowerCase() as 'strict' | 'lax' | 'none'] : undefined;
   return {
-    name: c.key,
+    name: c.name,
     value: '<redacted>',
-    ...(c.domain ? { domain: `${/;\s*domain=\./i.test(header) ? '.' : ''}${c.domain}` } : {}),
+    ...(c.domain ? { domain: `${c.domainDot ? '.' : ''}${c.domain}` } : {}),
     ...(c.path ? { path: c.path } : {}),
-    ...(c.expires instanceof Date ? { expires: c.expires.toUTCString() } : {}),
-    ...(typeof c.maxAge === 'number' ? { maxAge: c.maxAge } : {}),
+    ...(c.expires ? { expires: c.expires.toUTCString() } : {}),
+    ...(c.maxAge !== undefined ? { maxAge: c.maxAge } : {}),
     secure: c.secure,
     httpOnly: c.httpOnly,
-    ...(sameSite ? { sameSite } : {}),
+    ...(c.sameSite ? { sameSite: c.sameSite } : {}),
     size: Buffer.byteLength(header),
   };
 }
 
-const headerOf = (h: Record<string, string | string[] | undefined>, name: string) => {
+const headerOf = (h: IncomingHttpHeaders, name: string) => {
   const v = h[name.toLowerCase()];
   return Array.isArray(v) ? v[0] : v;
 };
-const setCookiesOf = (h: Record<string, string | string[] | undefined>) => {
-  const v = h['set-cookie'];
-  return v === undefined ? [] : Array.isArray(v) ? v : [v];
-};
+
+/**
+ * Node's HTTP or HTTPS module for a URL. Taken with `process.getBuiltinModule`, not `import`: an
+ * ES import of `node:http` builds its whole namespace, which costs a `sticky check` about 40 ms.
+ */
+const httpOf = (url: URL) => (url.protocol === 'https:' ? process.getBuiltinModule('node:https') : process.getBuiltinModule('node:http'));
+
+/**
+ * One GET on a session's own agent (its keep-alive connections), the body read and dropped.
+ * Node's own HTTP client: it is part of Node, so the probe adds nothing to the start-up of
+ * `sticky check`. A request still unanswered after `timeoutMs` fails with ETIMEDOUT.
+ */
+function get(url: URL, agent: Agent, headers: Record<string, string>, timeoutMs: number, signal?: AbortSignal): Promise<{ status: number; headers: IncomingHttpHeaders }> {
+  const { request } = httpOf(url);
+  const timeout = AbortSignal.timeout(timeoutMs);
+  return new Promise((resolve, reject) => {
+    const req = request(url, { agent, headers, signal: signal ? AbortSignal.any([signal, timeout]) : timeout }, (res) => {
+      res.on('error', reject);
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers }));
+      res.resume();
+    });
+    req.on('error', (e) => reject(timeout.aborted ? Object.assign(new Error('timed out'), { code: 'ETIMEDOUT' }) : e));
+    req.end();
+  });
+}
 
 /**
  * Probes the service's catalog URL as browsers use it, concurrently: `sessions` independent
@@ -69,8 +88,9 @@ const setCookiesOf = (h: Record<string, string | string[] | undefined>) => {
  * independent session is enough to catch a move after the first request. Requests with cookies
  * and upgrades go out grouped by the backend their session's first request reached, so a
  * balancer that hands requests out in turn (round robin) cannot send each one home by
- * coincidence: two in a row from sessions with the same home cannot both land there. Only catalog URLs are ever requested. Cookie
- * values are never recorded. Exchanges are listed by phase and session, not by arrival.
+ * coincidence: two in a row from sessions with the same home cannot both land there. Only
+ * catalog URLs are ever requested. Cookie values are never recorded. Exchanges are listed by
+ * phase and session, not by arrival.
  */
 export async function probeService(service: Service, timeoutMs: number, signal?: AbortSignal): Promise<ProbeExchanges> {
   const p = service.probe;
@@ -80,33 +100,24 @@ export async function probeService(service: Service, timeoutMs: number, signal?:
   const left = () => Math.max(100, deadline - Date.now());
   const plan = probePlan(p);
   const run = limiter(p.concurrency);
-  const sessions = plan.followers.map(() => ({
-    jar: new CookieJar(),
-    agent: new Agent({ keepAliveTimeout: 1000, connect: { timeout: Math.min(timeoutMs, 3000) } }),
-  }));
-  const stop = () => {
-    for (const s of sessions) void s.agent.destroy().catch(() => {});
-  };
-  signal?.addEventListener('abort', stop, { once: true });
+  const target = new URL(url);
+  const { Agent: HttpAgent } = httpOf(target);
+  const sessions = plan.followers.map(() => ({ jar: new CookieJar(), agent: new HttpAgent({ keepAlive: true }) }));
   const one = async (phase: 'no-jar' | 'jar', session: number): Promise<ProbeExchange> => {
     const { jar, agent } = sessions[session]!;
-    const cookieHeader = phase === 'jar' ? await jar.getCookieString(url) : '';
+    const cookieHeader = phase === 'jar' ? jar.getCookieString(target) : '';
     const request0 = { url, cookies: cookieHeader ? cookieHeader.split(/;\s*/).map((c) => c.split('=')[0]!) : [] };
     const at = new Date().toISOString();
     try {
-      const res = await request(url, {
-        method: 'GET', dispatcher: agent, headersTimeout: left(), bodyTimeout: left(), ...(signal ? { signal } : {}),
-        headers: { 'user-agent': 'sticky-probe/1', ...(cookieHeader ? { cookie: cookieHeader } : {}) },
-      });
-      await res.body.dump();
-      const raw = setCookiesOf(res.headers);
-      for (const h of raw) await jar.setCookie(h, url, { ignoreError: true });
+      const res = await get(target, agent, { 'user-agent': 'sticky-probe/1', ...(cookieHeader ? { cookie: cookieHeader } : {}) }, left(), signal);
+      const raw = res.headers['set-cookie'] ?? [];
+      for (const h of raw) jar.setCookie(h, target);
       const backend = headerOf(res.headers, p.backendHeader);
       const date = headerOf(res.headers, 'date');
       return {
         phase, session, at, request: request0,
         response: {
-          status: res.statusCode, ...(backend ? { backend } : {}), ...(date ? { date } : {}),
+          status: res.status, ...(backend ? { backend } : {}), ...(date ? { date } : {}),
           setCookies: raw.map(redactSetCookie).filter((c): c is ProbeCookie => c !== undefined),
         },
       };
@@ -118,22 +129,21 @@ export async function probeService(service: Service, timeoutMs: number, signal?:
     const openers = await Promise.all(sessions.map((_, i) => run(() => one('no-jar', i))));
     if (openers.every((x) => x.error)) throw new ProviderError(`${url}: ${openers[0]?.error ?? 'no answer'}`);
     if (signal?.aborted) return { url, backendHeader: p.backendHeader, exchanges: openers };
-    const origin = new URL(url);
-    const wsUrls = service.websocketPaths.map((path) => `${origin.protocol === 'https:' ? 'wss:' : 'ws:'}//${origin.host}${path}`);
-        const byHome = sessions.map((_, i) => i).filter((i) => !openers[i]!.error).sort((a, b) => (openers[a]!.response?.backend ?? '').localeCompare(openers[b]!.response?.backend ?? '') || a - b);
+    const wsUrls = service.websocketPaths.map((path) => `${target.protocol === 'https:' ? 'wss:' : 'ws:'}//${target.host}${path}`);
+    const { WebSocket } = wsUrls.length > 0 ? await import('ws') : { WebSocket: undefined };
+    const byHome = sessions.map((_, i) => i).filter((i) => !openers[i]!.error).sort((a, b) => (openers[a]!.response?.backend ?? '').localeCompare(openers[b]!.response?.backend ?? '') || a - b);
     const [followers, upgrades] = await Promise.all([
       Promise.all(byHome.flatMap((i) => Array.from({ length: plan.followers[i]! }, () => run(() => one('jar', i))))),
-      Promise.all(wsUrls.flatMap((ws) => byHome.map((i) => run(async () => upgrade(ws, await sessions[i]!.jar.getCookieString(url), p.backendHeader, left(), i, signal))))),
+      Promise.all(wsUrls.flatMap((ws) => byHome.map((i) => run(() => upgrade(WebSocket!, ws, sessions[i]!.jar.getCookieString(new URL(ws)), p.backendHeader, left(), i, signal))))),
     ]);
     const bySession = (a: ProbeExchange, b: ProbeExchange) => a.session! - b.session!;
     return { url, backendHeader: p.backendHeader, exchanges: [...openers, ...followers.sort(bySession), ...upgrades.sort(bySession)] };
   } finally {
-    signal?.removeEventListener('abort', stop);
-    if (!signal?.aborted) await Promise.all(sessions.map((s) => s.agent.close()));
+    for (const s of sessions) s.agent.destroy();
   }
 }
 
-function upgrade(url: string, cookie: string, backendHeader: string, timeoutMs: number, session: number, signal?: AbortSignal): Promise<ProbeExchange> {
+function upgrade(WebSocket: typeof import('ws').WebSocket, url: string, cookie: string, backendHeader: string, timeoutMs: number, session: number, signal?: AbortSignal): Promise<ProbeExchange> {
   const at = new Date().toISOString();
   const names = cookie ? cookie.split(/;\s*/).map((c) => c.split('=')[0]!) : [];
   return new Promise((resolve) => {
