@@ -4,10 +4,12 @@ import type { Progress } from '../providers/collect.ts';
 import type { Report } from '../checks/analyze.ts';
 
 // Every command loads what it uses when it runs (`sticky help` loads none of it): the rules,
-// parsers, zod schemas and renderers are most of a cold start.
-const analysis = () => Promise.all([import('../checks/analyze.ts'), import('../evidence/bundle.ts'), import('../evidence/read-bundle.ts')])
+// parsers, zod schemas and renderers are most of a cold start. A command validates each kind of
+// input a few times, so zod interprets its schemas instead of compiling a parser for each first.
+const zodOnce = () => import('zod').then(({ z }) => void z.config({ jitless: true }));
+const analysis = () => Promise.all([import('../checks/analyze.ts'), import('../evidence/bundle.ts'), import('../evidence/read-bundle.ts'), zodOnce()])
   .then(([a, b, r]) => ({ ...a, ...b, ...r }));
-const catalogModule = () => import('../catalog/catalog.ts');
+const catalogModule = () => Promise.all([import('../catalog/catalog.ts'), zodOnce()]).then(([c]) => c);
 
 /** Where the CLI writes; injectable so tests capture output without a child process. */
 export interface Io {

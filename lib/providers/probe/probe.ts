@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import type { Agent, IncomingHttpHeaders } from 'node:http';
 import { CookieJar, parseSetCookie } from './cookie-jar.ts';
 import type { ProbeCookie, ProbeExchange, ProbeExchanges } from '../../evidence/probe.ts';
@@ -61,18 +62,17 @@ const httpOf = (url: URL) => (url.protocol === 'https:' ? process.getBuiltinModu
 /**
  * One GET on a session's own agent (its keep-alive connections), the body read and dropped.
  * Node's own HTTP client: it is part of Node, so the probe adds nothing to the start-up of
- * `sticky check`. A request still unanswered after `timeoutMs` fails with ETIMEDOUT.
+ * `sticky check`. A request still unanswered when `deadline` aborts fails with ETIMEDOUT.
  */
-function get(url: URL, agent: Agent, headers: Record<string, string>, timeoutMs: number, signal?: AbortSignal): Promise<{ status: number; headers: IncomingHttpHeaders }> {
+function get(url: URL, agent: Agent, headers: Record<string, string>, deadline: AbortSignal): Promise<{ status: number; headers: IncomingHttpHeaders }> {
   const { request } = httpOf(url);
-  const timeout = AbortSignal.timeout(timeoutMs);
   return new Promise((resolve, reject) => {
-    const req = request(url, { agent, headers, signal: signal ? AbortSignal.any([signal, timeout]) : timeout }, (res) => {
+    const req = request(url, { agent, headers, signal: deadline }, (res) => {
       res.on('error', reject);
       res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers }));
       res.resume();
     });
-    req.on('error', (e) => reject(timeout.aborted ? Object.assign(new Error('timed out'), { code: 'ETIMEDOUT' }) : e));
+    req.on('error', (e) => reject(deadline.aborted ? Object.assign(new Error('timed out'), { code: 'ETIMEDOUT' }) : e));
     req.end();
   });
 }
@@ -96,8 +96,10 @@ export async function probeService(service: Service, timeoutMs: number, signal?:
   const p = service.probe;
   if (!p) throw new ProviderError('no probe URL in the catalog');
   const url = p.url.replace(/^ws/, 'http');
-  const deadline = Date.now() + timeoutMs;
-  const left = () => Math.max(100, deadline - Date.now());
+  const endsAt = Date.now() + timeoutMs;
+  const left = () => Math.max(100, endsAt - Date.now());
+  const deadline = signal ? AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]) : AbortSignal.timeout(timeoutMs);
+  setMaxListeners(p.concurrency + 1, deadline);
   const plan = probePlan(p);
   const run = limiter(p.concurrency);
   const target = new URL(url);
@@ -109,7 +111,7 @@ export async function probeService(service: Service, timeoutMs: number, signal?:
     const request0 = { url, cookies: cookieHeader ? cookieHeader.split(/;\s*/).map((c) => c.split('=')[0]!) : [] };
     const at = new Date().toISOString();
     try {
-      const res = await get(target, agent, { 'user-agent': 'sticky-probe/1', ...(cookieHeader ? { cookie: cookieHeader } : {}) }, left(), signal);
+      const res = await get(target, agent, { 'user-agent': 'sticky-probe/1', ...(cookieHeader ? { cookie: cookieHeader } : {}) }, deadline);
       const raw = res.headers['set-cookie'] ?? [];
       for (const h of raw) jar.setCookie(h, target);
       const backend = headerOf(res.headers, p.backendHeader);
