@@ -94,7 +94,7 @@ export function analyze(ev: Evidence, checks: readonly Check[] = CHECKS): Report
     }
   }
   const order = (f: Finding) => LAYERS.indexOf(f.layer);
-  findings.sort((a, b) => SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity] || order(a) - order(b) || a.id.localeCompare(b.id));
+  findings.sort((a, b) => SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity] || order(a) - order(b) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   const rank = new Map<string, number>();
   findings.forEach((f, i) => f.remediation && !rank.has(f.remediation) && rank.set(f.remediation, i));
   const blind = blindness(ev);

@@ -128,10 +128,10 @@ async function checkCommand(args: string[], io: Io): Promise<number> {
       }
     : undefined;
   if (progress) io.stderr.write(`checking ${service.name}: ${layersOf(service).join(', ')}\n`);
-  const [raw, { analyze, parseBundle }] = await Promise.all([
-    collect(service, { timeoutMs: Math.max(100, left()), trigger: 'cli', ...(progress ? { onProgress: progress } : {}) }),
-    analysis(),
-  ]);
+  // The analysis is loaded first: loading it while the probe waits for answers would hold up the
+  // probe's next requests (one thread), and costs the same CPU either way.
+  const { analyze, parseBundle } = await analysis();
+  const raw = await collect(service, { timeoutMs: Math.max(100, left()), trigger: 'cli', ...(progress ? { onProgress: progress } : {}) });
   if (values['save-evidence']) await (await import('../evidence/write-bundle.ts')).writeBundle(values['save-evidence'], raw);
   const report = analyze(parseBundle(raw));
   if (service.kubernetes && report.checked.includes('kubernetes') && left() > 100) {
