@@ -5,11 +5,11 @@ import type { Report } from '../checks/analyze.ts';
 
 // Every command loads what it uses when it runs (`sticky help` loads none of it): the rules,
 // parsers, zod schemas and renderers are most of a cold start. A command validates each kind of
-// input a few times, so zod interprets its schemas instead of compiling a parser for each first.
+// input a few times, so zod interprets its schemas instead of compiling a parser for each first;
+// zod decides that when a schema is built, so the setting comes before any schema module loads.
 const zodOnce = () => import('zod').then(({ z }) => void z.config({ jitless: true }));
-const analysis = () => Promise.all([import('../checks/analyze.ts'), import('../evidence/bundle.ts'), import('../evidence/read-bundle.ts'), zodOnce()])
-  .then(([a, b, r]) => ({ ...a, ...b, ...r }));
-const catalogModule = () => Promise.all([import('../catalog/catalog.ts'), zodOnce()]).then(([c]) => c);
+const analysis = () => zodOnce().then(() => import('./analysis.ts'));
+const catalogModule = () => zodOnce().then(() => import('../catalog/catalog.ts'));
 
 /** Where the CLI writes; injectable so tests capture output without a child process. */
 export interface Io {
@@ -85,13 +85,13 @@ async function print(report: Report, format: (typeof FORMATS)[number], io: Io): 
   if (format === 'json') io.stdout.write(`${JSON.stringify((await import('../report/json.ts')).toJson(report), null, 2)}\n`);
   else if (format === 'blocks') io.stdout.write(`${JSON.stringify((await import('../slack/blocks.ts')).renderBlocks(report), null, 2)}\n`);
   else {
-    const { renderText, styleFor } = await import('./render-text.ts');
+    const { renderText, styleFor } = await analysis();
     io.stdout.write(renderText(report, styleFor(Boolean(io.stdout.isTTY), io.env)));
   }
   if (report.problems.length > 0 && format !== 'text') {
     for (const p of report.problems) io.stderr.write(`sticky: could not read ${p.file}${p.line ? `:${p.line}` : ''}: ${p.message}\n`);
   }
-  return (await import('../checks/analyze.ts')).exitCode(report);
+  return (await analysis()).exitCode(report);
 }
 
 function formatOf(value: string | undefined): (typeof FORMATS)[number] {
@@ -117,7 +117,7 @@ async function checkCommand(args: string[], io: Io): Promise<number> {
   const timeoutMs = Number(values.timeout);
   if (!Number.isInteger(timeoutMs) || timeoutMs < 500) throw new UsageError('--timeout is a whole number of milliseconds, at least 500');
   const left = () => startedAt + timeoutMs - REPORT_RESERVE_MS - Date.now();
-  const [{ catalogPath, findService, layersOf, loadCatalog }, { collect }] = await Promise.all([catalogModule(), import('../providers/collect.ts')]);
+  const { catalogPath, collect, findService, layersOf, loadCatalog } = await zodOnce().then(() => import('./live.ts'));
   const catalog = await loadCatalog(catalogPath(values.catalog, io.env));
   const service = findService(catalog, positionals[0]!);
   const started = new Map<string, number>();
