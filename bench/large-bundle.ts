@@ -14,10 +14,15 @@ const arn = (kind: string, name: string, i: number) => `arn:aws:elasticloadbalan
 /**
  * Writes a large, realistic evidence bundle to `dir`: every layer present, many resources, a
  * mix of healthy and faulty ones, so every check does real work. `scale` multiplies every
- * dimension (target groups, Kubernetes objects, config lines, service paths).
+ * dimension (target groups, Kubernetes objects, config lines, service paths); `kubeScale` the
+ * Kubernetes objects alone (Ingress, Service, Deployment groups with their EndpointSlices,
+ * autoscalers and events), to measure how the Kubernetes rules scale.
  */
-export function writeLargeBundle(dir: string, scale = 1): { files: number; bytes: number } {
+export function writeLargeBundle(dir: string, o: { kubeScale?: number; scale?: number } = {}): { files: number; bytes: number; kubeObjects: number } {
+  const scale = o.scale ?? 1;
   const SIZE = sizeAt(scale);
+  let kubeObjects = 0;
+  const kubeGroups = Math.round((SIZE.kubeObjects / 3) * (o.kubeScale ?? 1));
   let files = 0;
   let bytes = 0;
   const put = (rel: string, text: string) => {
@@ -64,13 +69,15 @@ export function writeLargeBundle(dir: string, scale = 1): { files: number; bytes
   }, null, 4));
 
   const docs: string[] = [];
-  for (let i = 0; i < SIZE.kubeObjects / 3; i++) {
+  for (let i = 0; i < kubeGroups; i++) {
     const sticky = i % 4 !== 0;
+    const alb = i % 3 === 2;
     docs.push([
       'apiVersion: networking.k8s.io/v1', 'kind: Ingress', 'metadata:', `  name: app-${i}`, '  namespace: shop', '  annotations:',
-      sticky ? '    nginx.ingress.kubernetes.io/affinity: cookie' : '    nginx.ingress.kubernetes.io/proxy-body-size: 8m',
-      `    nginx.ingress.kubernetes.io/session-cookie-max-age: "${i % 6 === 0 ? 600 : 7200}"`,
-      'spec:', '  ingressClassName: nginx', '  rules:', '  - host: shop.example.com', '    http:', '      paths:',
+      ...(alb
+        ? ['    alb.ingress.kubernetes.io/target-type: ip', `    alb.ingress.kubernetes.io/target-group-attributes: stickiness.enabled=${sticky},stickiness.lb_cookie.duration_seconds=${i % 6 === 2 ? 600 : 7200}${i % 11 === 2 ? ',deregistration_delay.timeout_seconds=0' : ''}`]
+        : [sticky ? '    nginx.ingress.kubernetes.io/affinity: cookie' : '    nginx.ingress.kubernetes.io/proxy-body-size: 8m', `    nginx.ingress.kubernetes.io/session-cookie-max-age: "${i % 6 === 0 ? 600 : 7200}"`]),
+      'spec:', `  ingressClassName: ${alb ? 'alb' : 'nginx'}`, '  rules:', '  - host: shop.example.com', '    http:', '      paths:',
       `      - path: ${paths[i % paths.length]}`, '        pathType: Prefix', '        backend:', '          service:', `            name: app-${i}`, '            port: {number: 80}',
     ].join('\n'));
     docs.push(['apiVersion: v1', 'kind: Service', 'metadata:', `  name: app-${i}`, '  namespace: shop', 'spec:', `  sessionAffinity: ${i % 9 === 0 ? 'ClientIP' : 'None'}`, '  selector: {app: app-' + i + '}', '  ports: [{port: 80, targetPort: 8080}]'].join('\n'));
@@ -79,7 +86,17 @@ export function writeLargeBundle(dir: string, scale = 1): { files: number; bytes
       '  template:', '    metadata: {labels: {app: app-' + i + '}}', '    spec:', '      containers:', '      - name: web', `        image: registry.example.com/app-${i}:1.0`,
       '        readinessProbe: {httpGet: {path: /ready, port: 8080}, periodSeconds: 5, failureThreshold: 3}', '        livenessProbe: {httpGet: {path: /healthz, port: 8080}}',
     ].join('\n'));
+    const extra: string[] = [];
+    extra.push([
+      'apiVersion: discovery.k8s.io/v1', 'kind: EndpointSlice', 'metadata:', `  name: app-${i}-abcde`, '  namespace: shop', `  labels: {kubernetes.io/service-name: app-${i}}`, 'addressType: IPv4', 'endpoints:',
+      ...[0, 1, 2, 3].flatMap((e) => [`- addresses: ["10.2.${i % 250}.${e + 1}"]`, `  conditions: {ready: ${!(i % 7 === 0 && e === 0)}}`, `  targetRef: {kind: Pod, name: app-${i}-5d9f7c-${e}}`]),
+    ].join('\n'));
+    if (i % 5 === 0) extra.push(['apiVersion: autoscaling/v2', 'kind: HorizontalPodAutoscaler', 'metadata:', `  name: app-${i}`, '  namespace: shop', 'spec:', `  scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: app-${i}}`, '  minReplicas: 2', '  maxReplicas: 8'].join('\n'));
+    if (i % 6 === 0) extra.push(['apiVersion: v1', 'kind: Event', 'metadata:', `  name: app-${i}-5d9f7c-0.kill`, '  namespace: shop', 'reason: Killing', 'type: Normal', 'message: Stopping container web', 'count: 1', 'lastTimestamp: "2026-11-25T09:40:00Z"', `involvedObject: {kind: Pod, name: app-${i}-5d9f7c-0, namespace: shop}`].join('\n'));
+    if (i % 7 === 0) extra.push(['apiVersion: v1', 'kind: Event', 'metadata:', `  name: app-${i}-5d9f7c-1.unhealthy`, '  namespace: shop', 'reason: Unhealthy', 'type: Warning', 'message: "Readiness probe failed: HTTP probe failed with statuscode: 503"', 'count: 4', 'lastTimestamp: "2026-11-25T09:50:00Z"', `involvedObject: {kind: Pod, name: app-${i}-5d9f7c-1, namespace: shop, fieldPath: "spec.containers{web}"}`].join('\n'));
+    docs.push(...extra);
   }
+  kubeObjects = docs.length;
   put('kubernetes/shop.yaml', docs.join('\n---\n'));
 
   const hap: string[] = ['global', '    maxconn 50000', 'defaults', '    mode http', '    timeout connect 5s', '    timeout client 30s', '    timeout server 30s', 'frontend web', '    bind :443 ssl crt /etc/haproxy/shop.pem', '    http-request set-header X-Forwarded-Proto https'];
@@ -100,5 +117,5 @@ export function writeLargeBundle(dir: string, scale = 1): { files: number; bytes
   for (let i = 0; ng.length < SIZE.nginxLines - 3; i++) ng.push(`        location /p${i}/ {`, `            proxy_pass http://u${i % ups};`, '        }');
   ng.push('    }', '}');
   put('nginx/edge.conf', ng.join('\n'));
-  return { files, bytes };
+  return { files, bytes, kubeObjects };
 }

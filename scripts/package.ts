@@ -2,7 +2,9 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, rmSync, statSync, writeFileSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
 import { build } from 'esbuild';
+import { parseRemoteLocation } from '../lib/catalog/remote.ts';
 import { iamStatements } from '../lib/deploy/iam.ts';
 import { loadDefinition } from '../lib/workflow/definition.ts';
 
@@ -18,11 +20,12 @@ export function deployableDefinition(): unknown {
  * Builds the deployable artifacts offline: one esbuild bundle per Lambda (ES modules with code
  * splitting, so what a function loads lazily stays out of its cold start), the IAM statements
  * derived from the code, then `osls package` for the CloudFormation template.
- * `npm run package -- --no-sls` stops after the bundles.
+ * `npm run package -- --no-sls` stops after the bundles; `--catalog s3://bucket/key` (or
+ * `ssm:/name`) deploys functions that read their catalog from there, with read access to it.
  */
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const out = join(root, '.build');
-export const FUNCTIONS = ['slack', 'alarm', 'step'] as const;
+export const FUNCTIONS = ['slack', 'alarm', 'step', 'sweeper'] as const;
 
 /**
  * Modules Bolt loads for receivers the Slack Lambda never constructs (Express, Socket Mode, OAuth
@@ -31,7 +34,7 @@ export const FUNCTIONS = ['slack', 'alarm', 'step'] as const;
 export const UNUSED_IN_LAMBDA = ['@slack/socket-mode', 'express', '@slack/oauth', 'jsonwebtoken'];
 
 /** Builds every function; `entryBytes` is what a cold start loads (the entry and its static imports). */
-export async function bundle(): Promise<Record<string, { entryBytes: number; totalBytes: number }>> {
+export async function bundle(opts: { catalog?: string } = {}): Promise<Record<string, { entryBytes: number; totalBytes: number }>> {
   rmSync(out, { recursive: true, force: true });
   const sizes: Record<string, { entryBytes: number; totalBytes: number }> = {};
   for (const fn of FUNCTIONS) {
@@ -57,15 +60,18 @@ export async function bundle(): Promise<Record<string, { entryBytes: number; tot
     sizes[fn] = { entryBytes: [...startup].reduce((n, f) => n + outputs[f]!.bytes, 0), totalBytes: files.reduce((n, f) => n + statSync(join(dir, f)).size, 0) };
   }
   mkdirSync(out, { recursive: true });
-  writeFileSync(join(out, 'iam.json'), JSON.stringify(iamStatements(), null, 2));
+  writeFileSync(join(out, 'iam.json'), JSON.stringify(iamStatements(opts.catalog ? { catalog: opts.catalog } : {}), null, 2));
   writeFileSync(join(out, 'definition.json'), JSON.stringify(deployableDefinition(), null, 2));
   return sizes;
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const sizes = await bundle();
+  const { values } = parseArgs({ options: { catalog: { type: 'string' }, 'no-sls': { type: 'boolean' } } });
+  if (values.catalog) parseRemoteLocation(values.catalog);
+  const sizes = await bundle(values.catalog ? { catalog: values.catalog } : {});
   for (const [fn, s] of Object.entries(sizes)) console.log(`${fn.padEnd(6)} entry ${(s.entryBytes / 1024).toFixed(0)} KiB, with lazy chunks ${(s.totalBytes / 1024).toFixed(0)} KiB`);
-  if (!process.argv.includes('--no-sls')) {
-    execFileSync(join(root, 'node_modules', '.bin', 'osls'), ['package', '--stage', 'prod', '--region', 'eu-west-1'], { cwd: root, stdio: 'inherit', env: { ...process.env, SLS_TELEMETRY_DISABLED: '1', SLS_NOTIFICATIONS_MODE: 'off' } });
+  if (!values['no-sls']) {
+    const params = values.catalog ? ['--param', `catalog=${values.catalog}`] : [];
+    execFileSync(join(root, 'node_modules', '.bin', 'osls'), ['package', '--stage', 'prod', '--region', 'eu-west-1', ...params], { cwd: root, stdio: 'inherit', env: { ...process.env, SLS_TELEMETRY_DISABLED: '1', SLS_NOTIFICATIONS_MODE: 'off' } });
   }
 }

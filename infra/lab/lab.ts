@@ -11,6 +11,7 @@ import { z } from 'zod';
 import { ServiceSchema, type Service } from '../../lib/evidence/service.ts';
 import { runtimeCommand } from '../../lib/providers/haproxy/runtime-api.ts';
 import { startBackend } from './backends.ts';
+import { didYouMean } from '../../lib/text/suggest.ts';
 
 /** The folder of scenario definitions. */
 export const SCENARIOS_DIR = join(dirname(fileURLToPath(import.meta.url)), 'scenarios');
@@ -42,16 +43,27 @@ export interface Lab {
   stop(): Promise<void>;
 }
 
-/** Every scenario, by name. */
-export async function listScenarios(): Promise<Scenario[]> {
-  const names = (await readdir(SCENARIOS_DIR, { withFileTypes: true })).filter((d) => d.isDirectory()).map((d) => d.name).sort();
-  return Promise.all(names.map(loadScenario));
+/** A scenario name the lab does not have; the message suggests the closest ones. */
+export class UnknownScenarioError extends Error {
+  override readonly name = 'UnknownScenarioError';
 }
 
-/** Reads one scenario definition. */
+/** The names of every scenario, sorted. */
+export async function scenarioNames(): Promise<string[]> {
+  return (await readdir(SCENARIOS_DIR, { withFileTypes: true })).filter((d) => d.isDirectory()).map((d) => d.name).sort();
+}
+
+/** Every scenario, by name. */
+export async function listScenarios(): Promise<Scenario[]> {
+  return Promise.all((await scenarioNames()).map(loadScenario));
+}
+
+/** Reads one scenario definition; an unknown name is an {@link UnknownScenarioError} with suggestions. */
 export async function loadScenario(name: string): Promise<Scenario> {
   const file = join(SCENARIOS_DIR, name, 'scenario.yaml');
-  if (!existsSync(file)) throw new Error(`no lab scenario "${name}" (see \`npm run lab -- list\`)`);
+  if (!/^[a-z0-9-]+$/.test(name) || !existsSync(file)) {
+    throw new UnknownScenarioError(`no lab scenario "${name}"${didYouMean(await scenarioNames(), name)} (\`npm run lab -- list\` lists them)`);
+  }
   return { ...ScenarioSchema.parse(parse(await readFile(file, 'utf8'))), name };
 }
 

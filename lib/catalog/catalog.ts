@@ -5,6 +5,7 @@ import { parseLocatedYaml } from '../evidence/yaml-lines.ts';
 import { LAYERS, type Layer } from '../evidence/layers.ts';
 import { ServiceSchema, type Service } from '../evidence/service.ts';
 import { formatIssues } from '../evidence/zod-format.ts';
+import { closest } from '../text/suggest.ts';
 
 /**
  * Raised when the catalog cannot be read or is invalid: the message names the file, line and
@@ -32,18 +33,28 @@ export interface Catalog {
 /** The default catalog file name, looked up in the working folder. */
 export const DEFAULT_CATALOG = 'sticky.config.yaml';
 
-/** Where the catalog is: `--catalog`, else `STICKY_CATALOG`, else `./sticky.config.yaml`. */
+/** A catalog kept outside the package: an S3 object (`s3://bucket/key`) or an SSM parameter (`ssm:/name`). */
+export const isRemoteCatalog = (location: string): boolean => /^(s3:\/\/|ssm:)/.test(location);
+
+/**
+ * Where the catalog is: `--catalog`, else `STICKY_CATALOG`, else `./sticky.config.yaml`. A file
+ * path is made absolute; an `s3://` or `ssm:` location is returned as it is.
+ */
 export function catalogPath(flag: string | undefined, env: NodeJS.ProcessEnv, cwd = process.cwd()): string {
-  return resolve(cwd, flag ?? env.STICKY_CATALOG ?? DEFAULT_CATALOG);
+  const location = flag ?? env.STICKY_CATALOG ?? DEFAULT_CATALOG;
+  return isRemoteCatalog(location) ? location : resolve(cwd, location);
 }
 
-/** Makes the config, runtime-socket and pid paths of a service relative to the catalog's folder absolute. */
+/**
+ * Makes the config, runtime-socket and pid paths of a service relative to the catalog's folder
+ * absolute. Entries reached through SSM keep their paths: those are paths on the instance.
+ */
 function anchor(service: Service, base: string): Service {
   const abs = (p: string) => (isAbsolute(p) || /^(ipv4|ipv6|unix|abns)@/.test(p) || /^[\w.-]+:\d+$/.test(p) ? p : join(base, p));
   return {
     ...service,
-    ...(service.haproxy ? { haproxy: service.haproxy.map((h) => ({ ...h, config: abs(h.config), ...(h.runtime ? { runtime: abs(h.runtime) } : {}), ...(h.pidFile ? { pidFile: abs(h.pidFile) } : {}) })) } : {}),
-    ...(service.nginx ? { nginx: service.nginx.map((n) => ({ ...n, config: abs(n.config) })) } : {}),
+    ...(service.haproxy ? { haproxy: service.haproxy.map((h) => (h.ssm ? h : { ...h, config: abs(h.config), ...(h.runtime ? { runtime: abs(h.runtime) } : {}), ...(h.pidFile ? { pidFile: abs(h.pidFile) } : {}) })) } : {}),
+    ...(service.nginx ? { nginx: service.nginx.map((n) => (n.ssm ? n : { ...n, config: abs(n.config) })) } : {}),
   };
 }
 
@@ -51,6 +62,14 @@ async function readServiceFile(file: string): Promise<Service[]> {
   const text = await readFile(file, 'utf8').catch((e: NodeJS.ErrnoException) => {
     throw new CatalogError(`${file}: cannot read (${e.code ?? e.message})`, { cause: e });
   });
+  return parseCatalogText(text, file).map((s) => anchor(s, dirname(file)));
+}
+
+/**
+ * Validates catalog text (a list of entries, `{ services: [...] }` or one entry): every problem
+ * is reported as `source:line: field: reason` in one {@link CatalogError}. Paths stay as written.
+ */
+export function parseCatalogText(text: string, file: string): Service[] {
   const doc = parseLocatedYaml(text);
   if (doc.errors.length > 0) throw new CatalogError(doc.errors.map((e) => `${file}:${e.line}: ${e.message}`).join('\n'));
   const v = doc.value;
@@ -58,49 +77,43 @@ async function readServiceFile(file: string): Promise<Service[]> {
   const parsed = schema.safeParse(v ?? {});
   if (!parsed.success) throw new CatalogError(formatIssues(parsed.error, file, doc.lineOf));
   const data = parsed.data;
-  const list = Array.isArray(data) ? data : 'services' in data ? data.services : [data];
-  return list.map((s) => anchor(s, dirname(file)));
+  return Array.isArray(data) ? data : 'services' in data ? data.services : [data];
+}
+
+function checkUnique(source: string, services: Service[]): void {
+  const seen = new Set<string>();
+  for (const s of services) {
+    if (seen.has(s.name)) throw new CatalogError(`${source}: service "${s.name}" is defined twice`);
+    seen.add(s.name);
+  }
 }
 
 /**
- * Loads the catalog from a YAML file (a list of service entries) or a folder of service files
- * (`*.yaml`, one entry each). Duplicate names are an error: a name must say which service.
+ * Loads the catalog from a YAML file (a list of service entries), a folder of service files
+ * (`*.yaml`, one entry each), an S3 object (`s3://bucket/key`) or an SSM parameter
+ * (`ssm:/name`), so the deployed bot's catalog can change without a redeploy. Duplicate names
+ * are an error: a name must say which service.
  */
 export async function loadCatalog(path: string): Promise<Catalog> {
+  if (isRemoteCatalog(path)) {
+    const services = parseCatalogText(await (await import('./remote.ts')).readRemoteCatalog(path), path);
+    checkUnique(path, services);
+    return { source: path, services };
+  }
   const info = await stat(path).catch(() => undefined);
-  if (!info) throw new CatalogError(`${path}: no catalog here (pass --catalog PATH or set STICKY_CATALOG)`);
+  if (!info) throw new CatalogError(`${path}: no catalog here: \`sticky init <service>\` writes one (sticky.config.example.yaml shows complete entries), or pass --catalog PATH or set STICKY_CATALOG`);
   let services: Service[];
   if (info.isDirectory()) {
     const names = (await readdir(path)).filter((n) => /\.ya?ml$/.test(n)).sort();
     services = (await Promise.all(names.map((n) => readServiceFile(join(path, n))))).flat();
   } else services = await readServiceFile(path);
-  const seen = new Set<string>();
-  for (const s of services) {
-    if (seen.has(s.name)) throw new CatalogError(`${path}: service "${s.name}" is defined twice`);
-    seen.add(s.name);
-  }
+  checkUnique(path, services);
   return { source: path, services };
-}
-
-function distance(a: string, b: string): number {
-  const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array<number>(b.length).fill(0)]);
-  for (let j = 1; j <= b.length; j++) d[0]![j] = j;
-  for (let i = 1; i <= a.length; i++) {
-    for (let j = 1; j <= b.length; j++) {
-      d[i]![j] = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-  }
-  return d[a.length]![b.length]!;
 }
 
 /** Catalog names closest to a mistyped one (edit distance ≤ 3 or a shared prefix), best first. */
 export function closestNames(catalog: Catalog, name: string, max = 3): string[] {
-  return catalog.services
-    .map((s) => ({ n: s.name, d: distance(s.name, name) - (s.name.startsWith(name) || name.startsWith(s.name) ? 2 : 0) }))
-    .filter((x) => x.d <= 3)
-    .sort((a, b) => a.d - b.d || a.n.localeCompare(b.n))
-    .slice(0, max)
-    .map((x) => x.n);
+  return closest(catalog.services.map((s) => s.name), name, max);
 }
 
 /** Finds a service by name; an unknown name is a {@link CatalogError} that suggests the closest ones. */

@@ -2,6 +2,7 @@ import { LAYERS, type Evidence, type Layer, type Problem } from '../evidence/bun
 import type { Plan } from '../remediations/types.ts';
 import { CHECKS } from './index.ts';
 import { SEVERITY_RANK, type Check, type Finding } from './types.ts';
+import { naturalCompare } from '../text/suggest.ts';
 
 /** The result of analyzing one bundle: what the JSON output, the terminal and Slack render. */
 export interface Report {
@@ -9,7 +10,12 @@ export interface Report {
   collectedAt: string | undefined;
   checked: Layer[];
   notChecked: Layer[];
-  notCheckedReasons: Partial<Record<Layer, string>>;
+  /**
+   * Why each layer in `notChecked` was not checked, plus one entry per instance of a checked
+   * layer that could not be reached, keyed `<layer>/<instance>` (`haproxy/edge1@i-0abc`), whose
+   * value reads `<instance>: <reason>`.
+   */
+  notCheckedReasons: Partial<Record<Layer, string>> & Record<string, string>;
   /** The layers the service entry or the bundle names: those a verdict must cover. */
   named: Layer[];
   /** Named layers that could not be checked: the report cannot call them healthy. */
@@ -66,8 +72,33 @@ function blindness(ev: Evidence): Partial<Record<Layer, string>> {
 }
 
 /**
+ * Folds `from` into `into`: the worse severity, `into`'s id, summary first and evidence first,
+ * then what `from` adds (a live symptom is marked as such), and `from`'s id (and what it had
+ * absorbed) remembered for verification.
+ */
+function fold(into: Finding, from: Finding, plans: Map<string, Plan>): void {
+  if (SEVERITY_RANK[from.severity] < SEVERITY_RANK[into.severity]) into.severity = from.severity;
+  const live = from.layer === 'probe' && into.layer !== 'probe' && !into.summary.includes('; seen live: ');
+  if (!into.summary.includes(from.summary)) into.summary = `${into.summary}; ${live ? 'seen live: ' : ''}${from.summary}`;
+  into.evidence = [...new Set([...into.evidence, ...from.evidence])];
+  if (!into.remediation || (plans.get(into.remediation)?.advice && from.remediation && !plans.get(from.remediation)?.advice)) into.remediation = from.remediation ?? into.remediation;
+  into.merged = [...(into.merged ?? []), from.id, ...(from.merged ?? [])];
+}
+
+/** Whether two findings of one cause and resource may become one: they do not carry two different fixes a person could apply. */
+function foldable(a: Finding, b: Finding, plans: Map<string, Plan>): boolean {
+  if (a.cause !== b.cause || a.resource !== b.resource) return false;
+  const pa = a.remediation ? plans.get(a.remediation) : undefined;
+  const pb = b.remediation ? plans.get(b.remediation) : undefined;
+  return !pa || !pb || pa.id === pb.id || pa.advice || pb.advice;
+}
+
+/**
  * Runs every check over the evidence: pure, no I/O, no clock. Findings are sorted worst first;
- * each plan appears once, and a plan id two checks build differently is made unique.
+ * each plan appears once, and a plan id two checks build differently is made unique. One cause
+ * on one resource is one finding: a live symptom attributed to a configuration finding is folded
+ * into it (the configuration evidence and the live evidence together, the worse severity), and
+ * so are two findings of one cause and resource unless each carries its own appliable fix.
  */
 export function analyze(ev: Evidence, checks: readonly Check[] = CHECKS): Report {
   const findings: Finding[] = [];
@@ -78,7 +109,8 @@ export function analyze(ev: Evidence, checks: readonly Check[] = CHECKS): Report
     if (!ev.present.has(check.layer)) continue;
     const dot = check.id.indexOf('.');
     for (const r of check.run({ ev, service: ev.service, collectedAt, findings })) {
-      let plan = r.plan;
+      const into = r.attributedTo ? findings.find((f) => f.id === r.attributedTo) : undefined;
+      let plan = into ? undefined : r.plan;
       if (plan) {
         const existing = plans.get(plan.id);
         if (existing && JSON.stringify(existing) !== JSON.stringify(plan)) plan = { ...plan, id: `${plan.id}.${check.id.slice(dot + 1)}` };
@@ -87,30 +119,43 @@ export function analyze(ev: Evidence, checks: readonly Check[] = CHECKS): Report
       let id = `${check.id.slice(0, dot)}.${r.key}.${check.id.slice(dot + 1)}`;
       for (let n = 2; ids.has(id); n++) id = `${check.id.slice(0, dot)}.${r.key}.${check.id.slice(dot + 1)}-${n}`;
       ids.add(id);
-      findings.push({
+      const finding: Finding = {
         id, check: check.id, cause: r.cause ?? check.cause, severity: r.severity, layer: check.layer, resource: r.resource,
-        summary: r.summary, evidence: r.evidence, remediation: plan?.id ?? r.remediationRef,
-      });
+        summary: r.summary, evidence: r.evidence, remediation: plan?.id ?? (into ? undefined : r.remediationRef),
+      };
+      if (into) fold(into, finding, plans);
+      else findings.push(finding);
+    }
+  }
+  for (let i = 0; i < findings.length; i++) {
+    for (let j = i + 1; j < findings.length; j++) {
+      if (!foldable(findings[i]!, findings[j]!, plans)) continue;
+      fold(findings[i]!, findings[j]!, plans);
+      findings.splice(j--, 1);
     }
   }
   const order = (f: Finding) => LAYERS.indexOf(f.layer);
-  findings.sort((a, b) => SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity] || order(a) - order(b) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  findings.sort((a, b) => SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity] || order(a) - order(b) || naturalCompare(a.id, b.id));
   const rank = new Map<string, number>();
   findings.forEach((f, i) => f.remediation && !rank.has(f.remediation) && rank.set(f.remediation, i));
   const blind = blindness(ev);
   const checked = LAYERS.filter((l) => ev.present.has(l) && !blind[l]);
   const named = namedLayers(ev);
-  const reasons: Partial<Record<Layer, string>> = {};
+  const reasons: Partial<Record<Layer, string>> & Record<string, string> = {};
   for (const layer of LAYERS) {
     if (checked.includes(layer)) continue;
     const broken = ev.problems.find((p) => layerOf(p.file) === layer);
     reasons[layer] = blind[layer] ?? (named.has(layer) ? ev.meta.notChecked[layer] : undefined)
       ?? (broken ? `could not read ${broken.file}${broken.line ? `:${broken.line}` : ''}: ${broken.message}` : named.has(layer) ? 'no evidence in the bundle' : 'not part of this service');
   }
+  for (const [key, reason] of Object.entries(ev.meta.notChecked)) {
+    if (key.includes('/') && ev.present.has(key.slice(0, key.indexOf('/')) as Layer)) reasons[key] = reason;
+  }
   const incomplete = LAYERS.filter((l) => named.has(l) && !checked.includes(l));
+  const partial = Object.keys(reasons).some((k) => k.includes('/'));
   const verdict: Verdict = ev.problems.length > 0 ? 'unreadable'
     : findings.some((f) => f.severity !== 'info') ? 'findings'
-      : incomplete.length > 0 || checked.length === 0 ? 'not-checked' : 'healthy';
+      : incomplete.length > 0 || partial || checked.length === 0 ? 'not-checked' : 'healthy';
   return {
     service: ev.service.name,
     collectedAt: ev.meta.collectedAt,
@@ -135,10 +180,16 @@ export function worstSeverity(report: Report): Finding['severity'] | undefined {
 /** The exit status of each verdict, as the README and docs/ document them. */
 export const EXIT_CODES: Record<Verdict, 0 | 1 | 2 | 3> = { healthy: 0, findings: 1, unreadable: 2, 'not-checked': 3 };
 
+/** The instances of checked layers that could not be reached (`not checked: <instance>: <reason>`), in key order. */
+export function notCheckedInstances(report: Report): string[] {
+  return Object.keys(report.notCheckedReasons).filter((k) => k.includes('/')).sort().map((k) => report.notCheckedReasons[k]!);
+}
+
 /**
- * Exit status of `sticky analyze`/`check`: 0 every named layer checked and nothing at warning or
- * worse; 1 a warning or critical finding; 2 unreadable input; 3 nothing found but a named layer
- * could not be checked (never reported as healthy).
+ * Exit status of `sticky analyze`/`check`: 0 every named layer (and every instance of it) checked
+ * and nothing at warning or worse; 1 a warning or critical finding; 2 unreadable input; 3
+ * nothing found but a named layer or an instance of one could not be checked (never reported as
+ * healthy).
  */
 export function exitCode(report: Report): 0 | 1 | 2 | 3 {
   return EXIT_CODES[report.verdict];

@@ -1,6 +1,7 @@
 import { cloudwatchErrorsWhileUnhealthy } from './cloudwatch/errors-while-unhealthy.ts';
 import { cloudwatchRequestSkew } from './cloudwatch/request-skew.ts';
 import { cloudwatchUnhealthyAlarm } from './cloudwatch/unhealthy-alarm.ts';
+import { cloudwatchUnhealthyFlapping } from './cloudwatch/unhealthy-flapping.ts';
 import { cloudwatchUnhealthyHosts } from './cloudwatch/unhealthy-hosts.ts';
 import { elbv2CookieDuration } from './elbv2/cookie-duration.ts';
 import { elbv2CorsCookie } from './elbv2/cors-cookie.ts';
@@ -24,6 +25,10 @@ import { haproxySourceAffinity } from './haproxy/source-affinity.ts';
 import { haproxyStickExpire } from './haproxy/stick-expire.ts';
 import { haproxyWebsocket } from './haproxy/websocket.ts';
 import { kubernetesAffinityMode } from './kubernetes/affinity-mode.ts';
+import { kubernetesAlbCookieDuration } from './kubernetes/alb-cookie-duration.ts';
+import { kubernetesAlbDeregistrationDelay } from './kubernetes/alb-deregistration-delay.ts';
+import { kubernetesAlbGroupStickiness } from './kubernetes/alb-group-stickiness.ts';
+import { kubernetesAlbStickiness } from './kubernetes/alb-stickiness.ts';
 import { kubernetesCanary } from './kubernetes/canary.ts';
 import { kubernetesEndpoints } from './kubernetes/endpoints.ts';
 import { kubernetesPodKills } from './kubernetes/pod-kills.ts';
@@ -33,6 +38,8 @@ import { kubernetesIngressCookieAttributes } from './kubernetes/ingress-cookie-a
 import { kubernetesIngressCookieDomain } from './kubernetes/ingress-cookie-domain.ts';
 import { kubernetesIngressCookiePath } from './kubernetes/ingress-cookie-path.ts';
 import { kubernetesIngressCookieTtl } from './kubernetes/ingress-cookie-ttl.ts';
+import { kubernetesIngressHashIp } from './kubernetes/ingress-hash-ip.ts';
+import { kubernetesIngressHashKey } from './kubernetes/ingress-hash-key.ts';
 import { kubernetesIngressWebsocket } from './kubernetes/ingress-websocket.ts';
 import { kubernetesProbes } from './kubernetes/probes.ts';
 import { kubernetesRollout } from './kubernetes/rollout.ts';
@@ -76,6 +83,7 @@ export const CHECKS: readonly Check[] = [
   elbv2CorsCookie,
   cloudwatchUnhealthyAlarm,
   cloudwatchUnhealthyHosts,
+  cloudwatchUnhealthyFlapping,
   cloudwatchErrorsWhileUnhealthy,
   cloudwatchRequestSkew,
   // HAProxy
@@ -109,6 +117,12 @@ export const CHECKS: readonly Check[] = [
   nginxHealthCheck,
   // Kubernetes
   kubernetesIngressAffinity,
+  kubernetesIngressHashKey,
+  kubernetesIngressHashIp,
+  kubernetesAlbStickiness,
+  kubernetesAlbCookieDuration,
+  kubernetesAlbDeregistrationDelay,
+  kubernetesAlbGroupStickiness,
   kubernetesIngressCookiePath,
   kubernetesIngressCookieTtl,
   kubernetesIngressCookieDomain,

@@ -29,6 +29,12 @@ export interface Finding {
   evidence: string[];
   /** Id of the plan in the report's `remediations` that fixes it, if any. */
   remediation: string | undefined;
+  /**
+   * Ids of the findings folded into this one (the live probe's symptom of the same cause, a
+   * second rule seeing the same cause on the same resource). Not part of the JSON contract:
+   * verification treats them as this finding, so a symptom still there after a fix is caught.
+   */
+  merged?: string[];
 }
 
 /** What a check sees: the evidence, the service and the findings of the checks run before it. */
@@ -52,6 +58,11 @@ export interface CheckResult {
   remediationRef?: string;
   /** Overrides the check's cause when a symptom is attributed to another layer's cause (probe). */
   cause?: Cause;
+  /**
+   * The id of an earlier finding that explains this result (the configuration finding behind a
+   * live symptom): the result is folded into it as evidence instead of becoming a finding.
+   */
+  attributedTo?: string;
 }
 
 /**

@@ -5,4 +5,5 @@
 export { analyze, exitCode } from '../checks/analyze.ts';
 export { parseBundle } from '../evidence/bundle.ts';
 export { readBundle } from '../evidence/read-bundle.ts';
-export { renderText, styleFor } from './render-text.ts';
+export { probeCounts } from '../report/probe-counts.ts';
+export { changeLines, renderText, styleFor } from './render-text.ts';

@@ -1,5 +1,6 @@
 import { createInterface } from 'node:readline/promises';
 import { main } from './main.ts';
+import { ignoreClosedPipes } from './pipe.ts';
 
 /**
  * What `bin/sticky.js` runs, from the bundle `npm ci` builds (dist/sticky.mjs) or from these
@@ -7,6 +8,7 @@ import { main } from './main.ts';
  * drive `main` with captured output and no process exit.
  */
 export async function run(): Promise<never> {
+  ignoreClosedPipes();
   const confirm = process.stdin.isTTY
     ? async (question: string) => {
         const rl = createInterface({ input: process.stdin, output: process.stderr });

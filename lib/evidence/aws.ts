@@ -84,6 +84,16 @@ export const DescribeRulesSchema = z.looseObject({
 });
 
 /**
+ * `aws elbv2 describe-tags` output: the tags of target groups and load balancers. The AWS Load
+ * Balancer Controller marks what it owns (`elbv2.k8s.aws/cluster`, `ingress.k8s.aws/stack`,
+ * `ingress.k8s.aws/resource`, or `service.k8s.aws/…` for Services), so a fix goes to its
+ * Kubernetes annotations instead of the ELB API.
+ */
+export const DescribeTagsSchema = z.looseObject({
+  TagDescriptions: z.array(z.looseObject({ ResourceArn: z.string(), Tags: z.array(z.looseObject({ Key: z.string(), Value: z.string().default('') })).default([]) })),
+});
+
+/**
  * `aws cloudwatch get-metric-data` output. Each result's `Label` is `<MetricName> <TargetGroup
  * dimension>` (for example `UnHealthyHostCount targetgroup/checkout/0123abcd`), which is how the
  * collector names its queries so the file alone says what each series is.

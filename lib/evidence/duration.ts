@@ -24,16 +24,20 @@ export function tryDurationMs(value: string | undefined, defaultUnit: 'ms' | 's'
   }
 }
 
-/** Renders seconds the way people say them: `90 s`, `10 min`, `1 h 30 min`, `2 d`. */
+/**
+ * Renders seconds the way people say them, never rounding across a threshold that matters
+ * (3599 s is `59 min 59 s`, not `60 min`): `90 s`, `10 min`, `1 h 30 min`, `2 d`. At most the two
+ * largest units are shown.
+ */
 export function humanSeconds(seconds: number): string {
   if (seconds < 120 && seconds % 60 !== 0) return `${seconds} s`;
-  if (seconds < 3600) return `${Math.round(seconds / 60)} min`;
-  if (seconds < 86_400) {
-    const h = Math.floor(seconds / 3600);
-    const m = Math.round((seconds % 3600) / 60);
-    return m ? `${h} h ${m} min` : `${h} h`;
+  let rest = Math.round(seconds);
+  const units: [number, string][] = [[86_400, 'd'], [3600, 'h'], [60, 'min'], [1, 's']];
+  const parts: string[] = [];
+  for (const [size, name] of units) {
+    const n = Math.floor(rest / size);
+    rest -= n * size;
+    if (n > 0 || parts.length > 0) parts.push(n > 0 ? `${n} ${name}` : '');
   }
-  const d = Math.floor(seconds / 86_400);
-  const h = Math.round((seconds % 86_400) / 3600);
-  return h ? `${d} d ${h} h` : `${d} d`;
+  return parts.slice(0, 2).filter(Boolean).join(' ') || '0 s';
 }

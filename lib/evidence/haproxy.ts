@@ -103,6 +103,12 @@ export function tokenizeHaproxyLine(text: string, line: number): string[] {
 }
 
 /**
+ * Where one file starts when several files HAProxy loads (`-f file -f folder`) are collected
+ * into one text, in the `nginx -T` layout: evidence then also names the original file and line.
+ */
+const FILE_MARKER = /^# configuration file (.+):\s*$/;
+
+/**
  * Parses haproxy.cfg text into sections and resolved proxies. Lines before the first section
  * are an error, as HAProxy itself rejects them; `defaults` inheritance follows HAProxy: a proxy
  * takes the closest preceding anonymous `defaults`, or the named one given with `from`.
@@ -110,12 +116,15 @@ export function tokenizeHaproxyLine(text: string, line: number): string[] {
 export function parseHaproxyConfig(text: string, file: string, instance: string): HaproxyConfig {
   const sections: HaproxySection[] = [];
   let current: HaproxySection | undefined;
+  let origin: { path: string; firstLine: number } | undefined;
   const lines = text.split('\n');
   for (let i = 0; i < lines.length; i++) {
     const raw = lines[i]!;
+    const marker = FILE_MARKER.exec(raw);
+    if (marker) origin = { path: marker[1]!, firstLine: i + 2 };
     const words = tokenizeHaproxyLine(raw, i + 1);
     if (words.length === 0) continue;
-    const ref: SourceRef = { file, line: i + 1, text: raw.trim() };
+    const ref: SourceRef = { file, line: i + 1, text: raw.trim(), ...(origin ? { origin: `${origin.path}:${i + 2 - origin.firstLine}` } : {}) };
     const [keyword, ...args] = words as [string, ...string[]];
     if (SECTION_KEYWORDS.has(keyword)) {
       const fromAt = args.indexOf('from');
@@ -239,8 +248,17 @@ export interface HaproxyCookie {
   ref: SourceRef;
 }
 
-/** Reads the `cookie` directive in force for a proxy, if any. */
+/**
+ * Reads the persistence cookie HAProxy actually uses for a proxy: the `cookie` directive in
+ * force, none in `mode tcp`, where HAProxy ignores it ("needs 'mode http'"). {@link cookieLine}
+ * reads the line whatever the mode.
+ */
 export function cookieOf(proxy: HaproxyProxy): HaproxyCookie | undefined {
+  return proxyMode(proxy) === 'http' ? cookieLine(proxy) : undefined;
+}
+
+/** Reads the `cookie` directive in force for a proxy, if any, even one HAProxy ignores in `mode tcp`. */
+export function cookieLine(proxy: HaproxyProxy): HaproxyCookie | undefined {
   const d = setting(proxy, 'cookie');
   if (!d || !d.args[0]) return undefined;
   const c: HaproxyCookie = {

@@ -1,8 +1,12 @@
 import { loadAll } from 'js-yaml';
+import { LineCounter, parseAllDocuments } from 'yaml';
 import { z } from 'zod';
 import { EvidenceParseError } from './errors.ts';
-import { documentLines, yamlError, type LocatedYaml } from './yaml-lines.ts';
+import { documentLines, locate, mayHaveAliases, toValue, type LocatedYaml } from './yaml-lines.ts';
 import type { SourceRef } from './source.ts';
+
+/** An empty YAML key (`annotations:` with nothing under it) reads as null; the API server takes it as absent, and so do we. */
+const emptyIsAbsent = <T extends z.ZodType>(schema: T) => z.preprocess((v) => (v === null ? undefined : v), schema);
 
 /** The minimum every Kubernetes object in a bundle must have. */
 export const KubeObjectSchema = z.looseObject({
@@ -11,8 +15,8 @@ export const KubeObjectSchema = z.looseObject({
   metadata: z.looseObject({
     name: z.string(),
     namespace: z.string().optional(),
-    annotations: z.record(z.string(), z.string()).optional(),
-    labels: z.record(z.string(), z.string()).optional(),
+    annotations: emptyIsAbsent(z.record(z.string(), z.string()).optional()),
+    labels: emptyIsAbsent(z.record(z.string(), z.string()).optional()),
   }),
 });
 
@@ -30,23 +34,47 @@ export interface KubeObject {
 /**
  * Parses one `kubernetes/*.yaml` file: a single object, several `---` documents or a `kind: List`
  * (as `kubectl get -o yaml` prints several objects). Each object is validated and keeps its line
- * positions. Values are read with js-yaml (YAML 1.2 core schema); where each field sits is worked
- * out only when a finding or an error cites it, from the same parser's event stream, so reading
- * thousands of objects does not pay for locating every node.
+ * positions. Values are read with js-yaml (YAML 1.2 core schema, several times faster); where each
+ * field sits is worked out only when a finding or an error cites it, from the same parser's event
+ * stream, so reading thousands of objects does not pay for locating every node. A file with
+ * aliases, or one js-yaml refuses, takes the careful parse, which refuses alias bombs and names
+ * every error as before.
  */
 export function parseKubernetesFile(text: string, file: string): KubeObject[] {
-  let docs: unknown[];
-  try {
-    docs = loadAll(text);
-  } catch (e) {
-    const { line, message } = yamlError(e);
-    throw new EvidenceParseError(message, line);
+  if (!mayHaveAliases(text)) {
+    let docs: unknown[] | undefined;
+    try {
+      docs = loadAll(text);
+    } catch {
+      docs = undefined;
+    }
+    if (docs) {
+      const lines = documentLines(text);
+      const out: KubeObject[] = [];
+      docs.forEach((value, i) => {
+        if (value !== null && value !== undefined) collectObjects(value, lines(i), file, out);
+      });
+      return out;
+    }
   }
-  const lines = documentLines(text);
+  return parseCarefully(text, file);
+}
+
+/** The careful parse: the `yaml` library, recording every node's position; alias bombs refused. */
+function parseCarefully(text: string, file: string): KubeObject[] {
+  const counter = new LineCounter();
+  const docs = parseAllDocuments(text, { lineCounter: counter, prettyErrors: false });
+  if (!Array.isArray(docs)) throw new EvidenceParseError('not a YAML stream');
   const out: KubeObject[] = [];
-  docs.forEach((value, i) => {
-    if (value !== null && value !== undefined) collectObjects(value, lines(i), file, out);
-  });
+  for (const doc of docs) {
+    const err = doc.errors[0];
+    if (err) throw new EvidenceParseError(err.message.split('\n')[0] ?? err.message, counter.linePos(err.pos[0]).line);
+    const converted = toValue(doc, counter);
+    if ('error' in converted) throw new EvidenceParseError(converted.error.message, converted.error.line);
+    const value = converted.value;
+    if (value === null || value === undefined) continue;
+    collectObjects(value, locate(doc, counter), file, out);
+  }
   return out;
 }
 

@@ -15,6 +15,8 @@ export interface NginxUpstream {
   ref: SourceRef;
   method: 'round-robin' | 'ip_hash' | 'hash' | 'sticky' | 'least_conn' | 'random' | 'least_time';
   methodRef: SourceRef | undefined;
+  /** The arguments of the balancing directive (`$cookie_sid consistent` for a hash). */
+  methodArgs: string[];
   hashKey: string | undefined;
   consistent: boolean;
   sticky: { kind: string; args: string[]; ref: SourceRef } | undefined;
@@ -28,8 +30,19 @@ export interface NginxLocation {
   ref: SourceRef;
   proxyPass: { target: string; ref: SourceRef } | undefined;
   /** Effective `proxy_set_header`s (lower-cased names), following NGINX's all-or-nothing inheritance. */
-  headers: Map<string, { value: string; ref: SourceRef }>;
+  headers: Map<string, { value: string; args: string[]; ref: SourceRef }>;
+  /** Effective `add_header`s (response headers NGINX adds), with the same all-or-nothing inheritance from server and http. */
+  addHeaders: NginxAddHeader[];
   healthCheck: NginxDirective | undefined;
+}
+
+/** One `add_header name value [always]`. */
+export interface NginxAddHeader {
+  name: string;
+  value: string;
+  always: boolean;
+  args: string[];
+  ref: SourceRef;
 }
 
 /** A `server` block. */
@@ -46,6 +59,8 @@ export interface NginxMap {
   source: string;
   variable: string;
   ref: SourceRef;
+  /** `key value;` lines in order (`""` is the empty key, `default` the fallback, `~…` regexes). */
+  entries: { key: string; value: string; ref: SourceRef }[];
 }
 
 /** A parsed NGINX instance. */
@@ -232,14 +247,17 @@ export function parseNginxConfig(text: string, file: string, instance: string): 
   const scope = http.length > 0 ? http : root;
   const upstreams = scope.filter((d) => d.name === 'upstream').map(toUpstream);
   const httpHeaders = headerDirectives(scope);
-  const servers = scope.filter((d) => d.name === 'server' && d.block).map((d) => toServer(d, httpHeaders));
-  const maps = scope.filter((d) => d.name === 'map' && d.args.length >= 2).map((d) => ({ source: d.args[0]!, variable: d.args[1]!, ref: d.ref }));
+  const servers = scope.filter((d) => d.name === 'server' && d.block).map((d) => toServer(d, httpHeaders, addHeaderDirectives(scope)));
+  const maps = scope.filter((d) => d.name === 'map' && d.args.length >= 2).map((d) => ({
+    source: d.args[0]!, variable: d.args[1]!, ref: d.ref,
+    entries: (d.block ?? []).filter((e) => !['hostnames', 'volatile', 'include'].includes(e.name)).map((e) => ({ key: e.name, value: e.args[0] ?? '', ref: e.ref })),
+  }));
   return { instance, file, upstreams, maps, servers, missingIncludes };
 }
 
 function toUpstream(d: NginxDirective): NginxUpstream {
   const u: NginxUpstream = {
-    name: d.args[0] ?? '', ref: d.ref, method: 'round-robin', methodRef: undefined, hashKey: undefined,
+    name: d.args[0] ?? '', ref: d.ref, method: 'round-robin', methodRef: undefined, methodArgs: [], hashKey: undefined,
     consistent: false, sticky: undefined, servers: [],
   };
   for (const x of d.block ?? []) {
@@ -253,16 +271,19 @@ function toUpstream(d: NginxDirective): NginxUpstream {
       case 'ip_hash':
         u.method = 'ip_hash';
         u.methodRef = x.ref;
+        u.methodArgs = x.args;
         break;
       case 'hash':
         u.method = 'hash';
         u.methodRef = x.ref;
+        u.methodArgs = x.args;
         u.hashKey = x.args[0];
         u.consistent = x.args[1] === 'consistent';
         break;
       case 'sticky':
         u.method = 'sticky';
         u.methodRef = x.ref;
+        u.methodArgs = x.args;
         u.sticky = { kind: x.args[0] ?? 'cookie', args: x.args.slice(1), ref: x.ref };
         break;
       case 'least_conn':
@@ -271,6 +292,7 @@ function toUpstream(d: NginxDirective): NginxUpstream {
         if (u.method === 'round-robin') {
           u.method = x.name;
           u.methodRef = x.ref;
+          u.methodArgs = x.args;
         }
         break;
     }
@@ -283,17 +305,24 @@ type Headers = NginxLocation['headers'];
 function headerDirectives(block: NginxDirective[]): Headers | undefined {
   const sets = block.filter((d) => d.name === 'proxy_set_header');
   if (sets.length === 0) return undefined;
-  return new Map(sets.map((d) => [(d.args[0] ?? '').toLowerCase(), { value: d.args[1] ?? '', ref: d.ref }]));
+  return new Map(sets.map((d) => [(d.args[0] ?? '').toLowerCase(), { value: d.args[1] ?? '', args: d.args, ref: d.ref }]));
 }
 
-function toServer(d: NginxDirective, inherited: Headers | undefined): NginxServer {
+function addHeaderDirectives(block: NginxDirective[]): NginxAddHeader[] | undefined {
+  const adds = block.filter((d) => d.name === 'add_header' && d.args.length >= 2);
+  if (adds.length === 0) return undefined;
+  return adds.map((d) => ({ name: d.args[0]!, value: d.args[1]!, always: d.args[2] === 'always', args: d.args, ref: d.ref }));
+}
+
+function toServer(d: NginxDirective, inherited: Headers | undefined, inheritedAdds: NginxAddHeader[] | undefined): NginxServer {
   const block = d.block ?? [];
   const listens = block.filter((x) => x.name === 'listen').map((x) => ({ args: x.args, ref: x.ref }));
   const ssl = listens.some((l) => l.args.includes('ssl')) || block.some((x) => x.name === 'ssl' && x.args[0] === 'on');
   const names = block.filter((x) => x.name === 'server_name').flatMap((x) => x.args);
   const headers = headerDirectives(block) ?? inherited;
+  const adds = addHeaderDirectives(block) ?? inheritedAdds;
   const locations: NginxLocation[] = [];
-  const walk = (items: NginxDirective[], outer: Headers | undefined, outerHealth: NginxDirective | undefined) => {
+  const walk = (items: NginxDirective[], outer: Headers | undefined, outerAdds: NginxAddHeader[] | undefined, outerHealth: NginxDirective | undefined) => {
     for (const x of items) {
       if (x.name !== 'location' || !x.block) continue;
       const [a, b] = x.args;
@@ -302,15 +331,16 @@ function toServer(d: NginxDirective, inherited: Headers | undefined): NginxServe
       const path = a && modifiers.includes(a) ? (b ?? '') : (a ?? '');
       const pp = x.block.find((y) => y.name === 'proxy_pass');
       const own = headerDirectives(x.block) ?? outer;
+      const ownAdds = addHeaderDirectives(x.block) ?? outerAdds;
       const health = x.block.find((y) => y.name === 'health_check') ?? outerHealth;
       locations.push({
         modifier, path, ref: x.ref, proxyPass: pp ? { target: pp.args[0] ?? '', ref: pp.ref } : undefined,
-        headers: own ?? new Map(), healthCheck: health,
+        headers: own ?? new Map(), addHeaders: ownAdds ?? [], healthCheck: health,
       });
-      walk(x.block, own, health);
+      walk(x.block, own, ownAdds, health);
     }
   };
-  walk(block, headers, undefined);
+  walk(block, headers, adds, undefined);
   return { names, ssl, listens, ref: d.ref, locations };
 }
 

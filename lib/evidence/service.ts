@@ -28,6 +28,27 @@ export const KubernetesLocationSchema = z.strictObject({
   eks: z.strictObject({ cluster: z.string().min(1), region: z.string().min(1) }).optional(),
 });
 
+/**
+ * Where an HAProxy or NGINX entry runs when it is not on this machine: EC2 (or hybrid) instances
+ * reached through Systems Manager Run Command, named by id or by tags. Every instance found is
+ * one instance of the layer (`<name>@<instance id>` in the bundle). `reload` replaces the
+ * default graceful reload (`systemctl reload haproxy` / `systemctl reload nginx`).
+ */
+export const SsmLocationSchema = z
+  .strictObject({
+    region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d+$/, 'must be an AWS region such as eu-west-1'),
+    instanceIds: z.array(z.string().regex(/^(i-[0-9a-f]{8}([0-9a-f]{9})?|mi-[0-9a-f]{17})$/, 'must be an EC2 instance id (i-…) or a managed instance id (mi-…)')).min(1).max(50).optional(),
+    tags: z.record(z.string().min(1).max(128), z.string().max(256)).optional(),
+    reload: z.string().min(1).max(500).optional(),
+  })
+  .refine((s) => (s.instanceIds ? 1 : 0) + (s.tags && Object.keys(s.tags).length ? 1 : 0) === 1, 'give either instanceIds or tags (one of them, not empty)');
+
+const remotePaths = (e: { config: string; runtime?: string | undefined; ssm?: unknown }, ctx: z.RefinementCtx) => {
+  if (!e.ssm) return;
+  if (!e.config.startsWith('/')) ctx.addIssue({ code: 'custom', path: ['config'], message: 'must be an absolute path on the instance when ssm is given' });
+  if (e.runtime && !/^(\/|unix@\/|ipv4@|ipv6@)/.test(e.runtime)) ctx.addIssue({ code: 'custom', path: ['runtime'], message: 'must be an absolute socket path or ipv4@host:port on the instance when ssm is given' });
+};
+
 /** One HAProxy instance: config path, Runtime API address, the backend that serves the service. */
 export const HaproxyLocationSchema = z.strictObject({
   name: z.string().regex(/^[A-Za-z0-9_.-]+$/, 'letters, digits, "_", "." and "-" only'),
@@ -36,7 +57,9 @@ export const HaproxyLocationSchema = z.strictObject({
   backend: z.string().optional(),
   /** The master process's pid file (`haproxy -W -p FILE`), for graceful reloads (SIGUSR2). */
   pidFile: z.string().optional(),
-});
+  /** On EC2 through SSM Run Command instead of this machine (paths are then paths on the instance). */
+  ssm: SsmLocationSchema.optional(),
+}).superRefine(remotePaths);
 
 /** One NGINX instance: config path and the upstream that serves the service. */
 export const NginxLocationSchema = z.strictObject({
@@ -45,7 +68,9 @@ export const NginxLocationSchema = z.strictObject({
   upstream: z.string().optional(),
   /** The `nginx` binary to run `-T`, `-t` and `-s reload` with (default: `nginx` on PATH). */
   binary: z.string().optional(),
-});
+  /** On EC2 through SSM Run Command instead of this machine (paths are then paths on the instance). */
+  ssm: SsmLocationSchema.optional(),
+}).superRefine(remotePaths);
 
 /**
  * The live probe: the only URL Sticky ever requests for this service. It plays `sessions`
@@ -70,9 +95,10 @@ export const ProbeLocationSchema = z
   });
 
 /**
- * A catalog entry, exactly the `service.yaml` of docs/evidence-bundle.md plus two optional additions:
- * `approvers` (who may approve fixes) and `sessionCookie` (the app's own session cookie name,
- * used by fixes that hash on it). Unknown keys are rejected so a typo never silently disables
+ * A catalog entry, exactly the `service.yaml` of docs/evidence-bundle.md plus optional additions:
+ * `approvers` and `approvals` (who may approve fixes, and how many of them per risk),
+ * `slackChannel`, and `sessionCookie` (the app's own session cookie name, used by fixes that
+ * hash on it). Unknown keys are rejected so a typo never silently disables
  * a rule.
  */
 export const ServiceSchema = z.strictObject({
@@ -86,6 +112,12 @@ export const ServiceSchema = z.strictObject({
   websocketPaths: z.array(urlPath).default([]),
   sessionCookie: z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, 'must be a cookie name').optional(),
   approvers: z.array(z.string().regex(/^[UWS][A-Z0-9]+$/, 'must be a Slack user (U…/W…) or user-group (S…) id')).optional(),
+  /** How many distinct approvers a fix of each risk needs (default 1); for high risk the requester never counts. */
+  approvals: z.strictObject({
+    low: z.number().int().min(1).max(5).optional(),
+    medium: z.number().int().min(1).max(5).optional(),
+    high: z.number().int().min(1).max(5).optional(),
+  }).optional(),
   /** The Slack channel alarm-triggered triages are posted to. */
   slackChannel: z.string().regex(/^[CGD][A-Z0-9]+$/, 'must be a Slack channel id').optional(),
   aws: AwsLocationSchema.optional(),

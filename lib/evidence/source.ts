@@ -9,15 +9,16 @@ export interface SourceRef {
 
 /**
  * Formats a reference as the contract's evidence string, `file:line: text`, so an operator can
- * open the exact line. The text is trimmed and cut at 160 characters to keep reports readable.
+ * open the exact line. A line read from an `nginx -T` dump is cited at the file and line it came
+ * from (`/etc/nginx/conf.d/app.conf:12`), which is what a person opens and what a fix edits, not
+ * at its line in the dump. The text is trimmed and cut at 160 characters to keep reports readable.
  */
 export function cite(ref: SourceRef, detail?: string): string {
-  const where = ref.line !== undefined ? `${ref.file}:${ref.line}` : ref.file;
+  const where = ref.origin ?? (ref.line !== undefined ? `${ref.file}:${ref.line}` : ref.file);
   const text = detail ?? ref.text?.trim();
-  const origin = ref.origin ? ` (${ref.origin})` : '';
-  if (!text) return `${where}${origin}`;
+  if (!text) return where;
   const short = text.length > 160 ? `${text.slice(0, 157)}...` : text;
-  return `${where}${origin}: ${short}`;
+  return `${where}: ${short}`;
 }
 
 /**

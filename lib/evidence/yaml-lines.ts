@@ -1,9 +1,68 @@
-import { getScalarValue, load, parseEvents, SCALAR_STYLE_FOLDED_BLOCK, SCALAR_STYLE_LITERAL_BLOCK, YAMLException, type Event } from 'js-yaml';
+import { getScalarValue, load, parseEvents, SCALAR_STYLE_FOLDED_BLOCK, SCALAR_STYLE_LITERAL_BLOCK, type Event } from 'js-yaml';
+import { isAlias, isCollection, LineCounter, parseDocument, visit, type Document } from 'yaml';
 
 /** A parsed YAML document that can tell the line of any path in it. */
 export interface LocatedYaml {
   value: unknown;
   lineOf(path: ReadonlyArray<string | number>): number | undefined;
+}
+
+/**
+ * Wraps a `yaml` Document so rules and validation errors can point at `file:line`. The walk
+ * falls back to the nearest ancestor that exists, so a missing key still names its parent.
+ */
+export function locate(doc: Document, counter: LineCounter, base: ReadonlyArray<string | number> = []): LocatedYaml['lineOf'] {
+  return (path) => {
+    const full = [...base, ...path];
+    for (let n = full.length; n >= 0; n--) {
+      const node = n === 0 ? doc.contents : doc.getIn(full.slice(0, n), true);
+      const range = (node as { range?: [number, number, number] } | undefined)?.range;
+      if (node && range && (n === full.length || isCollection(node) || n < full.length)) {
+        return counter.linePos(range[0]).line;
+      }
+    }
+    return undefined;
+  };
+}
+
+/**
+ * Turns a parsed document into plain values without letting it run away: a "billion laughs"
+ * alias bomb (the `yaml` package refuses to expand more than 100 aliases) or any other
+ * conversion error becomes an error at the line of the first alias (or of the document), never
+ * an exception out of the parser.
+ */
+export function toValue(doc: Document, counter: LineCounter): { value: unknown } | { error: { line: number; message: string } } {
+  try {
+    return { value: doc.toJS() };
+  } catch (e) {
+    let at = (doc.contents as { range?: number[] } | null)?.range?.[0] ?? 0;
+    visit(doc, {
+      Alias: (_key, node) => {
+        if (!isAlias(node) || !node.range) return undefined;
+        at = node.range[0];
+        return visit.BREAK;
+      },
+    });
+    const message = /alias/i.test((e as Error).message)
+      ? 'refused: more YAML aliases (*name) to expand than any real file needs (an alias bomb?)'
+      : `cannot read this YAML: ${(e as Error).message}`;
+    return { error: { line: counter.linePos(at).line, message } };
+  }
+}
+
+/**
+ * The careful parse: the `yaml` library, recording every node's position. Syntax errors, and
+ * alias bombs, carry their line.
+ */
+function parseWithPositions(text: string): LocatedYaml & { errors: { line: number; message: string }[] } {
+  const counter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: counter, prettyErrors: false });
+  const errors = doc.errors.map((e) => ({ line: counter.linePos(e.pos[0]).line, message: e.message.split('\n')[0] ?? e.message }));
+  if (errors.length > 0) return { value: undefined, lineOf: locate(doc, counter), errors };
+  const converted = toValue(doc, counter);
+  return 'error' in converted
+    ? { value: undefined, lineOf: locate(doc, counter), errors: [converted.error] }
+    : { value: converted.value, lineOf: locate(doc, counter), errors };
 }
 
 /** Where a node of a YAML document starts (a source offset), with its children by key or index. */
@@ -116,20 +175,28 @@ export function documentLines(text: string): (doc: number) => LocatedYaml['lineO
   };
 }
 
-/** A js-yaml error as this project reports it: the reason, and the 1-based line when known. */
-export function yamlError(e: unknown): { line: number; message: string } {
-  if (e instanceof YAMLException) return { line: (e.mark?.line ?? 0) + 1, message: e.reason };
-  return { line: 1, message: (e as Error).message };
+/**
+ * Whether a text may use YAML aliases (`*name` outside quotes). Such text takes the careful
+ * parse, which refuses alias bombs; files as kubectl and people write them have none.
+ */
+export function mayHaveAliases(text: string): boolean {
+  return /(?:^|[\s[{,:-])\*[^\s,[\]{}]/m.test(text);
 }
 
 /**
- * Parses one YAML document (YAML 1.2 core schema, with js-yaml); `lineOf` tells the line of any
- * path in it. Syntax errors come back with their line instead of being thrown.
+ * Parses one YAML document (YAML 1.2 core schema); `lineOf` tells the line of any path in it.
+ * The values are read with js-yaml, several times faster, and lines are found from its event
+ * stream only when asked for, which valid input rarely needs. Text with aliases, and text js-yaml
+ * refuses, takes the careful parse, so errors carry the same messages and lines as they always
+ * have.
  */
 export function parseLocatedYaml(text: string): LocatedYaml & { errors: { line: number; message: string }[] } {
-  try {
-    return { value: load(text), lineOf: documentLines(text)(0), errors: [] };
-  } catch (e) {
-    return { value: undefined, lineOf: () => undefined, errors: [yamlError(e)] };
+  if (!mayHaveAliases(text)) {
+    try {
+      return { value: load(text), lineOf: documentLines(text)(0), errors: [] };
+    } catch {
+      // The careful parse below reports the error.
+    }
   }
+  return parseWithPositions(text);
 }

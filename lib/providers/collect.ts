@@ -3,6 +3,7 @@ import { layersOf } from '../catalog/catalog.ts';
 import type { Layer, RawBundle } from '../evidence/bundle.ts';
 import type { Service } from '../evidence/service.ts';
 import { withTimeout } from './errors.ts';
+import { usesSsm } from './ssm/instances.ts';
 import type { Clock } from './aws/calls.ts';
 
 /** Progress of one layer, for the terminal (stderr) and later for Slack. */
@@ -27,7 +28,7 @@ export interface CollectOptions {
 }
 
 /** Collects one layer; `signal` aborts when the layer's deadline passes, so no work outlives it. */
-type Collector = (s: Service, timeoutMs: number, opts: CollectOptions, signal: AbortSignal) => Promise<{ files: Record<string, string>; notes: string[] }>;
+type Collector = (s: Service, timeoutMs: number, opts: CollectOptions, signal: AbortSignal) => Promise<{ files: Record<string, string>; notes: string[]; notChecked?: Record<string, string> }>;
 
 /**
  * AWS: ELB evidence, then CloudWatch for the target groups found. The SDK is loaded only when a
@@ -53,11 +54,13 @@ const collectAws: Collector = async (s, _t, opts) => {
 const COLLECTORS: Partial<Record<Layer, Collector>> = {
   aws: collectAws,
   kubernetes: async (s) => (await import('./kubernetes/collect.ts')).collectKubernetes(s),
-  haproxy: async (s, t) => {
+  haproxy: async (s, t, o) => {
+    if (usesSsm(s, 'haproxy')) return (await import('./ssm/collect.ts')).collectSsmLayer('haproxy', s, t, o);
     const { collectHaproxy } = await import('./haproxy/collect.ts');
     return merge(await Promise.all((s.haproxy ?? []).map((h) => collectHaproxy(h, t))));
   },
-  nginx: async (s, t) => {
+  nginx: async (s, t, o) => {
+    if (usesSsm(s, 'nginx')) return (await import('./ssm/collect.ts')).collectSsmLayer('nginx', s, t, o);
     const { collectNginx } = await import('./nginx/collect.ts');
     return merge(await Promise.all((s.nginx ?? []).map((n) => collectNginx(n, t))));
   },
@@ -77,7 +80,7 @@ function merge(parts: { files: Record<string, string>; notes: string[] }[]) {
  * the other layers are still returned.
  */
 export async function collect(service: Service, opts: CollectOptions = {}): Promise<RawBundle> {
-  const cap = (l: Layer) => (l === 'aws' ? 60_000 : 10_000);
+  const cap = (l: Layer) => (l === 'aws' ? 60_000 : usesSsm(service, l) ? 30_000 : 10_000);
   const timeoutOf = (l: Layer) => Math.min(cap(l), opts.timeoutMs ?? cap(l));
   const files = new Map<string, string>([['service.yaml', dump(service)]]);
   const notChecked: Record<string, string> = {};
@@ -97,6 +100,7 @@ export async function collect(service: Service, opts: CollectOptions = {}): Prom
         const got = await withTimeout(`collecting ${layer}`, timeoutOf(layer), (signal) => collector(service, timeoutOf(layer), opts, signal));
         for (const [k, v] of Object.entries(got.files)) files.set(k, v);
         notes.push(...got.notes);
+        Object.assign(notChecked, got.notChecked);
         opts.onProgress?.({ layer, state: 'done' });
       } catch (e) {
         notChecked[layer] = (e as Error).message;

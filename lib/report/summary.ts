@@ -8,3 +8,9 @@ export function severityCounts(r: Report): { severity: Severity; text: string }[
     .filter((c) => c.n > 0)
     .map((c) => ({ severity: c.severity, text: `${c.n} ${c.severity}${c.n > 1 && c.severity === 'warning' ? 's' : ''}` }));
 }
+
+/** What a partial check could not see: the named layers not checked, then the instances of checked layers (`edge1@i-0abc`). */
+export function missingParts(r: Report): string[] {
+  const instances = Object.keys(r.notCheckedReasons).filter((k) => k.includes('/')).sort().map((k) => k.slice(k.indexOf('/') + 1));
+  return [...r.incomplete, ...instances];
+}

@@ -8,6 +8,14 @@ class TaskTimeout extends Error {
   override readonly name = 'States.Timeout';
 }
 
+/** What SendTaskSuccess answers for a token no execution waits on any more (as Step Functions names it). */
+export class TaskTimedOut extends Error {
+  override readonly name = 'TaskTimedOut';
+}
+
+/** Every state with a Retry: the local engine can shorten their waits (tests). */
+const RETRYING = ['Resolve', 'CollectAws', 'CollectKubernetes', 'CollectHaproxy', 'CollectNginx', 'CollectProbe', 'Analyze', 'Report', 'RequestApproval', 'Apply', 'Verify', 'Rollback', 'Record', 'TriageFailedEarly', 'TriageFailed'];
+
 /**
  * Runs the same state machine definition in this process with aws-local-stepfunctions: every
  * Task state calls the same step functions the step Lambda calls; `.waitForTaskToken` is emulated
@@ -19,9 +27,15 @@ export class LocalEngine implements Engine {
   private readonly timeoutMs: number;
   private readonly waiting = new Map<string, { resolve: (v: unknown) => void; reject: (e: Error) => void; timer: NodeJS.Timeout }>();
   private readonly runs = new Map<string, Promise<unknown>>();
-  constructor(deps: StepDeps, opts: { approvalTimeoutMs?: number } = {}) {
-    this.deps = deps;
+  private readonly retryDelayMs: number | undefined;
+  /**
+   * `approvalTimeoutMs`: how long an approval waits (the state's TimeoutSeconds); `retryDelayMs`:
+   * replaces every Retry's computed wait (tests run the real retry policy without its minutes).
+   */
+  constructor(deps: StepDeps, opts: { approvalTimeoutMs?: number; retryDelayMs?: number } = {}) {
+    this.deps = { ...deps, engine: this };
     this.timeoutMs = opts.approvalTimeoutMs ?? 30 * 60_000;
+    this.retryDelayMs = opts.retryDelayMs;
   }
 
   async start(input: TriageInput): Promise<string> {
@@ -29,10 +43,13 @@ export class LocalEngine implements Engine {
     const machine = new StateMachine(loadDefinition('arn:aws:lambda:local:000000000000:function:sticky-step', Math.ceil(this.timeoutMs / 1000)) as never, { validationOptions: { checkArn: false } });
     const id = randomUUID();
     const step = (i: unknown) => runStep(this.deps, i as { step: string });
-    const stateNames = ['Resolve', 'CollectAws', 'CollectKubernetes', 'CollectHaproxy', 'CollectNginx', 'CollectProbe', 'Analyze', 'Report', 'Apply', 'Verify', 'Rollback', 'Record'];
-    const handlers: Record<string, (i: unknown) => Promise<unknown>> = Object.fromEntries(stateNames.map((n) => [n, step]));
+    const handlers: Record<string, (i: unknown) => Promise<unknown>> = Object.fromEntries(RETRYING.filter((n) => n !== 'RequestApproval').map((n) => [n, step]));
     handlers.RequestApproval = (i: unknown) => this.wait((i as { Payload: Record<string, unknown> }).Payload);
-    const execution = machine.run(input as never, { overrides: { taskResourceLocalHandlers: handlers as never }, context: { Task: { Token: 'local' }, Execution: { Id: id } } });
+    const retryIntervalOverrides = this.retryDelayMs === undefined ? undefined : Object.fromEntries(RETRYING.map((n) => [n, this.retryDelayMs!]));
+    const execution = machine.run(input as never, {
+      overrides: { taskResourceLocalHandlers: handlers as never, ...(retryIntervalOverrides ? { retryIntervalOverrides } : {}) },
+      context: { Task: { Token: 'local' }, Execution: { Id: id } },
+    });
     const done = execution.result.catch((e: unknown) => e);
     this.runs.set(id, done);
     return id;
@@ -58,13 +75,20 @@ export class LocalEngine implements Engine {
       timer.unref();
       this.waiting.set(token, { resolve: resolve as (v: unknown) => void, reject, timer });
     });
-    await runStep(this.deps, { ...payload, step: 'request-approval', taskToken: token });
+    try {
+      await runStep(this.deps, { ...payload, step: 'request-approval', taskToken: token });
+    } catch (e) {
+      clearTimeout(this.waiting.get(token)?.timer);
+      this.waiting.delete(token);
+      decision.catch(() => undefined);
+      throw e;
+    }
     return decision;
   }
 
   async sendTaskSuccess(token: string, output: Record<string, unknown>): Promise<void> {
     const w = this.waiting.get(token);
-    if (!w) throw new Error('TaskTimedOut: no execution waits on this token');
+    if (!w) throw new TaskTimedOut('Task Timed Out: no execution waits on this token');
     this.waiting.delete(token);
     clearTimeout(w.timer);
     w.resolve(output);
@@ -72,7 +96,7 @@ export class LocalEngine implements Engine {
 
   async sendTaskFailure(token: string, error: string, cause: string): Promise<void> {
     const w = this.waiting.get(token);
-    if (!w) throw new Error('TaskTimedOut: no execution waits on this token');
+    if (!w) throw new TaskTimedOut('Task Timed Out: no execution waits on this token');
     this.waiting.delete(token);
     clearTimeout(w.timer);
     w.reject(Object.assign(new Error(cause), { name: error }));

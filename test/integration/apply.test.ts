@@ -7,6 +7,7 @@ import { runtimeCommand } from '../../lib/providers/haproxy/runtime-api.ts';
 import { applyConfigChange, prepareConfigChange } from '../../lib/remediations/apply/config-files.ts';
 import { applyPlan } from '../../lib/remediations/apply/engine.ts';
 import { ValidationError } from '../../lib/remediations/apply/errors.ts';
+import type { Plan } from '../../lib/remediations/types.ts';
 import { startLab, type Lab } from '../../infra/lab/lab.ts';
 
 jest.setTimeout(30_000);
@@ -102,13 +103,13 @@ describe('apply, verify, roll back on real HAProxy', () => {
 
   it('refuses an advice plan: a person must act', async () => {
     // Prepare
-    lab = await startLab('nginx-hash-not-consistent');
+    lab = await startLab('nginx-two-instances');
     const evidence = await collect(lab.service);
     // Act
-    const result = await applyPlan({ evidence, planId: 'nginx.edge.app.insert-cookie' });
+    const result = await applyPlan({ evidence, planId: 'nginx.app.align-upstream-servers' });
     // Assess
     expect(result.status).toBe('refused');
-    expect(result.reason).toMatch(/^nginx\.edge\.app\.insert-cookie is advice: open-source NGINX cannot insert an affinity cookie/);
+    expect(result.reason).toMatch(/^nginx\.app\.align-upstream-servers is advice: not a button, because which list is right is a decision Sticky cannot make/);
     expect(result.steps).toEqual([]);
   });
 
@@ -120,6 +121,62 @@ describe('apply, verify, roll back on real HAProxy', () => {
     const unknown = await applyPlan({ evidence, planId: 'haproxy.edge1.app.nope' });
     // Assess
     expect(unknown).toEqual({ planId: 'haproxy.edge1.app.nope', status: 'refused', reason: 'no plan haproxy.edge1.app.nope in this evidence (plans: haproxy.edge1.app.raise-cookie-lifetime)', steps: [], remaining: [] });
+  });
+});
+
+describe('a plan that edits several HAProxy instances', () => {
+  /** A plan changing one line on each instance of haproxy-two-instances (the same shape shared-state plans have). */
+  const acrossBoth = (l: Lab, after: (instance: string) => string): Plan => {
+    const edits = ['edge1', 'edge2'].map((i) => {
+      const lines = readFileSync(l.service.haproxy!.find((h) => h.name === i)!.config, 'utf8').split('\n');
+      const line = lines.findIndex((t) => t.trim() === 'timeout client 30s') + 1;
+      return { file: `haproxy/${i}.cfg`, line, before: 'timeout client 30s', after: after(i) };
+    });
+    return { id: 'haproxy.test.across', action: 'haproxy.test', layer: 'haproxy', title: 't', risk: 'low', change: { before: '', after: '' }, apply: 'a', rollback: 'r', advice: false, permissions: [], target: { instance: 'edge1, edge2', edits } };
+  };
+
+  it('writes and reloads every instance', async () => {
+    // Prepare
+    lab = await startLab('haproxy-two-instances');
+    const evidence = await collect(lab.service);
+    const plan = acrossBoth(lab, () => 'timeout client 40s');
+    // Act
+    const done = await applyConfigChange(plan, lab.service, await prepareConfigChange(plan, lab.service, evidence), 'test');
+    // Assess
+    expect(done.files.map((f) => [f.instance, f.path])).toEqual(lab.service.haproxy!.map((h) => [h.name, h.config]));
+    for (const h of lab.service.haproxy!) expect(readFileSync(h.config, 'utf8')).toContain('    timeout client 40s\n');
+  });
+
+  it('writes none when one instance fails validation', async () => {
+    // Prepare
+    lab = await startLab('haproxy-two-instances');
+    const evidence = await collect(lab.service);
+    const originals = lab.service.haproxy!.map((h) => readFileSync(h.config, 'utf8'));
+    const plan = acrossBoth(lab, (i) => (i === 'edge2' ? 'timeout client banana' : 'timeout client 40s'));
+    // Act
+    const act = applyConfigChange(plan, lab.service, await prepareConfigChange(plan, lab.service, evidence), 'test');
+    // Assess
+    await expect(act).rejects.toThrow(/^haproxy -c rejected the change: /);
+    expect(lab.service.haproxy!.map((h) => readFileSync(h.config, 'utf8'))).toEqual(originals);
+    expect(backups(lab)).toEqual([]);
+  });
+
+  it('puts the first instance back when the second cannot be reloaded: all or nothing', async () => {
+    // Prepare
+    lab = await startLab('haproxy-two-instances');
+    const evidence = await collect(lab.service);
+    const originals = lab.service.haproxy!.map((h) => readFileSync(h.config, 'utf8'));
+    const first = lab.service.haproxy![0]!;
+    const pidBefore = (await runtimeCommand(first.runtime!, 'show info')).match(/^Pid: (\d+)/m)![1];
+    const service = { ...lab.service, haproxy: lab.service.haproxy!.map((h) => (h.name === 'edge2' ? { ...h, pidFile: undefined } : h)) };
+    const plan = acrossBoth(lab, () => 'timeout client 40s');
+    // Act
+    const act = applyConfigChange(plan, service, await prepareConfigChange(plan, service, evidence), 'test');
+    // Assess
+    await expect(act).rejects.toThrow('no pidFile for HAProxy edge2 in the catalog: cannot reload it');
+    expect(lab.service.haproxy!.map((h) => readFileSync(h.config, 'utf8'))).toEqual(originals);
+    const pidAfter = (await runtimeCommand(first.runtime!, 'show info')).match(/^Pid: (\d+)/m)![1];
+    expect(pidAfter).not.toBe(pidBefore);
   });
 });
 

@@ -1,9 +1,12 @@
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it, jest } from '@jest/globals';
 import { main, type Io } from '../../lib/cli/main.ts';
 import { startLab, type Lab } from '../../infra/lab/lab.ts';
+import { analyze } from '../../lib/checks/analyze.ts';
+import { parseBundle } from '../../lib/evidence/bundle.ts';
+import { readBundle } from '../../lib/evidence/read-bundle.ts';
 
 jest.setTimeout(30_000);
 let lab: Lab | undefined;
@@ -32,7 +35,7 @@ describe('sticky check / services / apply on the lab', () => {
     expect(code).toBe(1);
     expect(JSON.parse(io.out()).findings.map((f: { id: string }) => f.id)).toEqual(['haproxy.edge1.app.cookie-ttl']);
     expect(readdirSync(dir).sort()).toEqual(['haproxy', 'meta.json', 'probe', 'service.yaml']);
-    expect(readdirSync(join(dir, 'haproxy')).sort()).toEqual(['edge1.cfg', 'edge1.servers-state']);
+    expect(readdirSync(join(dir, 'haproxy')).sort()).toEqual(['edge1.cfg', 'edge1.servers-state', 'edge1.stat']);
   });
 
   it('applies a plan from saved evidence with --yes, and refuses without a terminal to ask on', async () => {
@@ -46,7 +49,7 @@ describe('sticky check / services / apply on the lab', () => {
     const refused = await main(['apply', 'haproxy.edge1.app.raise-cookie-lifetime', '--evidence', dir], noTty);
     const applied = await main(['apply', 'haproxy.edge1.app.raise-cookie-lifetime', '--evidence', dir, '--yes'], yes);
     // Assess
-    expect([refused, noTty.err()]).toEqual([2, 'sticky: no terminal to confirm on: add --yes to apply without asking\nRun "sticky help" for usage.\n']);
+    expect([refused, noTty.err()]).toEqual([2, 'sticky: no terminal to confirm on: add --yes to apply without asking\nRun "sticky apply --help" for usage.\n']);
     expect(applied).toBe(0);
     expect(yes.out().split('\n').slice(-3)).toEqual(['  verified: haproxy.edge1.app.cookie-ttl gone', 'verified', '']);
   });
@@ -61,8 +64,21 @@ describe('sticky check / services / apply on the lab', () => {
     // Act
     const code = await main(['apply', 'haproxy.edge1.app.raise-cookie-lifetime', '--evidence', dir], io);
     // Assess
-    expect([code, questions]).toEqual([1, ['Apply this change? [y/N] ']]);
-    expect(io.out()).toBe('Raise cookie SERVERID lifetime on edge1/app to 2h (risk low)\n  - haproxy/edge1.cfg:19: cookie SERVERID insert indirect nocache maxidle 10m\n  + haproxy/edge1.cfg:19: cookie SERVERID insert indirect nocache maxidle 2h\nnot applied\n');
+    expect([code, questions]).toEqual([7, ['Apply this change? [y/N] ']]);
+    expect(io.out()).toBe([
+      'Raise cookie SERVERID lifetime on edge1/app to 2h (risk low)',
+      '  --- haproxy/edge1.cfg',
+      '  +++ haproxy/edge1.cfg',
+      '  @@ -17,5 +17,5 @@',
+      '   ',
+      '   backend app',
+      '  -    cookie SERVERID insert indirect nocache maxidle 10m',
+      '  +    cookie SERVERID insert indirect nocache maxidle 2h',
+      `       server app1 127.0.0.1:${lab.ports.app1} cookie app1 check`,
+      `       server app2 127.0.0.1:${lab.ports.app2} cookie app2 check`,
+      'not applied: answered no',
+      '',
+    ].join('\n'));
   });
 
   it('lists services with their layers and suggests names for a typo', async () => {
@@ -74,7 +90,59 @@ describe('sticky check / services / apply on the lab', () => {
     await main(['services', '--catalog', lab.catalogPath], list);
     const code = await main(['check', 'lab-nginx-healty', '--catalog', lab.catalogPath], typo);
     // Assess
-    expect(list.out()).toBe(`${'lab-nginx-healthy'.padEnd(24)} ${'nginx, probe'.padEnd(34)} 127.0.0.1\n`);
+    expect(list.out()).toBe('SERVICE            LAYERS        HOSTS\nlab-nginx-healthy  nginx, probe  127.0.0.1\n');
     expect([code, typo.err()]).toEqual([2, `sticky: no service "lab-nginx-healty" in ${lab.catalogPath}; did you mean lab-nginx-healthy?\n`]);
+  });
+
+  it('gives each apply outcome its own exit code: refused 4 on drift, rolled back 5, advice refused 4, and JSON with --format json', async () => {
+    // Prepare
+    lab = await startLab('haproxy-cookie-ttl');
+    const dir = join(tmp, 'evidence-outcomes');
+    await main(['check', lab.service.name, '--catalog', lab.catalogPath, '--save-evidence', dir], capture());
+    const stale = analyze(parseBundle(await readBundle(dir)));
+    const [rolled, applied, drift] = [capture({ verify: async () => stale }), capture(), capture()];
+    // Act
+    const codes = [
+      await main(['apply', 'haproxy.edge1.app.raise-cookie-lifetime', '--evidence', dir, '--yes', '--format', 'json'], rolled),
+      await main(['apply', 'haproxy.edge1.app.raise-cookie-lifetime', '--evidence', dir, '--yes'], applied),
+      await main(['apply', 'haproxy.edge1.app.raise-cookie-lifetime', '--evidence', dir, '--yes', '--format', 'json'], drift),
+    ];
+    // Assess
+    expect(codes).toEqual([5, 0, 4]);
+    const outcome = JSON.parse(rolled.out());
+    expect(outcome).toMatchObject({
+      planId: 'haproxy.edge1.app.raise-cookie-lifetime', status: 'rolled-back', exitCode: 5, reason: 'verification failed: haproxy.edge1.app.cookie-ttl still present',
+      remaining: ['haproxy.edge1.app.cookie-ttl'], after: { verdict: 'findings', findings: ['haproxy.edge1.app.cookie-ttl'] },
+    });
+    expect(outcome.steps.slice(-2)).toEqual(['verification failed: haproxy.edge1.app.cookie-ttl still present', 'rolled back to the state before the change']);
+    expect(rolled.err().split('\n')[0]).toBe('Raise cookie SERVERID lifetime on edge1/app to 2h (risk low)');
+    expect(applied.out().split('\n').slice(-2)).toEqual(['verified', '']);
+    expect(JSON.parse(drift.out())).toMatchObject({ status: 'refused', exitCode: 4, reason: `drift: ${lab.service.haproxy![0]!.config} changed since the evidence was collected; collect again before applying`, after: null });
+  });
+
+
+  it('exits 3 with one line when the check itself could not be made', async () => {
+    // Prepare
+    const catalog = join(tmp, 'check-catalog.yaml');
+    writeFileSync(catalog, '- { name: shop, hosts: [shop.example.com], sessionTimeoutSeconds: 60, probe: { url: "http://127.0.0.1:1/" } }\n');
+    let err = '';
+    let writes = 0;
+    const io: Io = {
+      stdout: { write: () => true },
+      stderr: {
+        isTTY: true,
+        write: (s: string) => {
+          if (++writes === 2) throw new Error('the terminal went away');
+          err += s;
+          return true;
+        },
+      },
+      env: {},
+    };
+    // Act
+    const code = await main(['check', 'shop', '--catalog', catalog], io);
+    // Assess
+    expect(code).toBe(3);
+    expect(err).toBe('checking shop: probe\nsticky: could not check shop: the terminal went away. Run again with --debug for the stack trace; if it persists, it is a bug: please report it with that trace.\n');
   });
 });

@@ -41,7 +41,7 @@ describe('AWS collection', () => {
     // Assess
     expect([...raw.files.keys()].filter((f) => f.startsWith('aws/')).sort()).toEqual([
       'aws/describe-alarms.json', 'aws/describe-listeners.json', 'aws/describe-load-balancers.json', 'aws/describe-rules/f2f7dc8efc522ab2.json',
-      'aws/describe-target-groups.json', 'aws/metrics.json', 'aws/target-group-attributes/checkout-tg.json', 'aws/target-health/checkout-tg.json',
+      'aws/describe-tags.json', 'aws/describe-target-groups.json', 'aws/metrics.json', 'aws/target-group-attributes/checkout-tg.json', 'aws/target-health/checkout-tg.json',
     ]);
     expect(report.checked).toEqual(['aws']);
     expect(report.findings.map((f) => f.id)).toEqual(['elbv2.listener-f2f7dc8efc522ab2.group-stickiness']);
@@ -52,7 +52,7 @@ describe('AWS collection', () => {
     const model = modelFromBundle(join(FIXTURES, 'aws-unhealthy-targets'));
     const clock = virtualClock();
     fake = fakeAws(model, clock);
-    fake.failNext('DescribeTargetHealth', 'ThrottlingException', 2);
+    fake.fault('DescribeTargetHealth', 'throttle', 2);
     // Act
     const report = analyze(parseBundle(await collect(service({ targetGroupArns: [TG] }), { clock, now })));
     // Assess
@@ -68,7 +68,7 @@ describe('AWS collection', () => {
     cpSync(join(FIXTURES, 'haproxy-cookie-ttl', 'haproxy', 'edge1.cfg'), join(dir, 'edge1.cfg'));
     const clock = virtualClock();
     fake = fakeAws(model, clock);
-    fake.failNext('DescribeTargetHealth', 'AccessDenied');
+    fake.fault('DescribeTargetHealth', 'denied');
     // Act
     const report = analyze(parseBundle(await collect(service({ targetGroupArns: [TG] }, { haproxy: [{ name: 'edge1', config: join(dir, 'edge1.cfg') }] }), { clock, now })));
     rmSync(dir, { recursive: true, force: true });
@@ -80,7 +80,7 @@ describe('AWS collection', () => {
 
   it.each([
     ['denied', 'AccessDenied', 'missing permission elasticloadbalancing:DescribeTargetGroups'],
-    ['throttled on every attempt', 'ThrottlingException', 'elasticloadbalancing:DescribeTargetGroups failed: ThrottlingException (ThrottlingException for DescribeTargetGroups)'],
+    ['throttled on every attempt', 'ThrottlingException', 'elasticloadbalancing:DescribeTargetGroups failed: ThrottlingException (Rate exceeded)'],
   ])('never calls a service healthy when every ELB call is %s: not checked, exit 3', async (_how, error, reason) => {
     // Prepare
     const model = modelFromBundle(join(FIXTURES, 'aws-healthy'));
@@ -114,14 +114,38 @@ describe('AWS collection', () => {
     expect(report.notCheckedReasons.aws).toBeUndefined();
     expect([...raw.files.keys()].filter((f) => f.startsWith('aws/target-group-attributes/'))).toHaveLength(200);
     const tags = fake!.calls.filter((c) => c.op === 'DescribeTags');
-    expect(tags.map((c) => c.input.ResourceArns.length)).toEqual(Array(13).fill(20).map((n, i) => (i === 12 ? 10 : n)));
+    expect(tags.map((c) => c.input.ResourceArns.length)).toEqual([...Array(12).fill(20), 10, 1]);
+    expect(tags.at(-1)!.input.ResourceArns).toEqual([model.loadBalancers[0]!.LoadBalancerArn]);
+    expect(JSON.parse(raw.files.get('aws/describe-tags.json')!).TagDescriptions).toHaveLength(201);
     const elb = fake!.calls.filter((c) => !['GetMetricData', 'DescribeAlarms'].includes(c.op)).map((c) => c.at);
     const worstSecond = Math.max(...elb.map((t) => elb.filter((u) => u >= t && u < t + 1000).length));
     const seconds = (elb[elb.length - 1]! - elb[0]!) / 1000;
-    expect(elb).toHaveLength(1 + 13 + 1 + 1 + 400);
+    expect(elb).toHaveLength(1 + 13 + 1 + 1 + 400 + 1);
     expect(worstSecond).toBeLessThanOrEqual(20);
     expect(elb.length / seconds).toBeLessThanOrEqual(10.5);
     expect(clock.t).toBeGreaterThan(1_000_000);
+  });
+});
+
+describe('AWS collection: where the target groups come from', () => {
+  it('finds the target groups from the listeners the catalog names, through their actions', async () => {
+    // Prepare
+    const model = modelFromBundle(join(FIXTURES, 'aws-weighted-no-group-stickiness'));
+    // Act
+    const { raw } = await check(model, { listenerArns: [LISTENER] });
+    // Assess
+    expect(JSON.parse(raw.files.get('aws/describe-target-groups.json')!).TargetGroups.map((t: { TargetGroupName: string }) => t.TargetGroupName)).toEqual(['checkout-tg', 'checkout-green']);
+    expect(fake!.calls.filter((c) => c.op === 'DescribeTargetGroups').map((c) => c.input)).toEqual([{ TargetGroupArns: [TG, TG.replace('checkout-tg/73e2d6bc24d8a067', 'checkout-green/9a1b2c3d4e5f6a7b')] }]);
+    expect(analyze(parseBundle(raw)).findings.map((f) => f.id)).toEqual(['elbv2.listener-f2f7dc8efc522ab2.group-stickiness']);
+  });
+
+  it('reports AWS as not checked when no target group carries the service tag', async () => {
+    // Prepare
+    const model = modelFromBundle(join(FIXTURES, 'aws-healthy'));
+    // Act
+    const { raw } = await check(model, {});
+    // Assess
+    expect(analyze(parseBundle(raw)).notCheckedReasons.aws).toBe('no target group is tagged sticky:service=checkout in eu-west-1, and the catalog lists no ARNs');
   });
 });
 
@@ -177,6 +201,91 @@ describe('AWS remediations', () => {
   });
 });
 
+describe('AWS remediations against what ELB accepts', () => {
+  it('turns on source-IP stickiness of an internal NLB group, the only kind an NLB has, and verifies', async () => {
+    // Prepare
+    const model = modelFromBundle(join(FIXTURES, 'aws-nlb-source-ip-internal'));
+    model.attributes.set(TG, [{ Key: 'stickiness.enabled', Value: 'false' }, { Key: 'stickiness.type', Value: 'source_ip' }]);
+    const { raw } = await check(model, { targetGroupArns: [TG] }, { clients: 'internal' });
+    // Act
+    const result = await applyPlan({ evidence: raw, planId: 'elbv2.checkout-tg.enable-source-ip', collect: { now } });
+    // Assess
+    expect([result.status, result.steps]).toEqual(['verified', ['no drift; ModifyTargetGroupAttributes stickiness.enabled=true stickiness.type=source_ip', 'verified: elbv2.checkout-tg.stickiness-disabled gone']]);
+    expect(fake!.calls.filter((c) => c.op === 'ModifyTargetGroupAttributes').map((c) => c.input)).toEqual([
+      { TargetGroupArn: TG, Attributes: [{ Key: 'stickiness.enabled', Value: 'true' }, { Key: 'stickiness.type', Value: 'source_ip' }] },
+    ]);
+  });
+
+  it.each([
+    ['internal', 'failed', 'ModifyTargetGroupAttributes failed: InternalFailure (The request processing has failed because of an unknown error, exception or failure.)'],
+    ['denied', 'failed', 'missing permission elasticloadbalancing:ModifyTargetGroupAttributes'],
+  ] as const)('reports a Modify call that fails (%s) as a recorded failure, the attributes unchanged', async (fault, status, reason) => {
+    // Prepare
+    const model = modelFromBundle(join(FIXTURES, 'aws-stickiness-disabled'));
+    const { raw } = await check(model, { targetGroupArns: [TG] });
+    fake!.fault('ModifyTargetGroupAttributes', fault);
+    // Act
+    const result = await applyPlan({ evidence: raw, planId: 'elbv2.checkout-tg.enable-stickiness', collect: { now } });
+    // Assess
+    expect([result.status, result.reason]).toEqual([status, reason]);
+    expect(model.attributes.get(TG)!.find((a) => a.Key === 'stickiness.enabled')!.Value).toBe('false');
+  });
+
+  it('refuses as drift when the target group was deleted since collection', async () => {
+    // Prepare
+    const model = modelFromBundle(join(FIXTURES, 'aws-stickiness-disabled'));
+    const { raw } = await check(model, { targetGroupArns: [TG] });
+    model.targetGroups.splice(0, model.targetGroups.length);
+    // Act
+    const result = await applyPlan({ evidence: raw, planId: 'elbv2.checkout-tg.enable-stickiness', collect: { now } });
+    // Assess
+    expect(result).toMatchObject({ status: 'refused', reason: `drift: target group checkout-tg no longer exists (TargetGroupNotFound: Target groups '${TG}' not found); collect again before applying` });
+    expect(fake!.calls.filter((c) => c.op.startsWith('Modify'))).toEqual([]);
+  });
+
+  it('refuses as drift when the listener was deleted since collection', async () => {
+    // Prepare
+    const model = modelFromBundle(join(FIXTURES, 'aws-weighted-no-group-stickiness'));
+    const { raw } = await check(model, { targetGroupArns: [TG] });
+    model.listeners.splice(0, 1);
+    // Act
+    const result = await applyPlan({ evidence: raw, planId: 'elbv2.listener-f2f7dc8efc522ab2.enable-group-stickiness', collect: { now } });
+    // Assess
+    expect(result).toMatchObject({ status: 'refused', reason: `drift: ${LISTENER} no longer exists (ListenerNotFound: One or more listeners not found); collect again before applying` });
+  });
+
+  it('reports an action ELB rejects as refused, nothing written', async () => {
+    // Prepare
+    const model = modelFromBundle(join(FIXTURES, 'aws-weighted-no-group-stickiness'));
+    const { raw } = await check(model, { targetGroupArns: [TG] });
+    model.targetGroups.find((t) => t.TargetGroupName === 'checkout-green')!.LoadBalancerArns = ['arn:aws:elasticloadbalancing:eu-west-1:123456789012:loadbalancer/app/other-alb/0000000000000001'];
+    // Act
+    const result = await applyPlan({ evidence: raw, planId: 'elbv2.listener-f2f7dc8efc522ab2.enable-group-stickiness', collect: { now } });
+    // Assess
+    expect(result).toMatchObject({ status: 'refused', reason: 'ELB rejected ModifyListener: TargetGroupAssociationLimit: The following target groups cannot be associated with more than one load balancer: arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/checkout-green/9a1b2c3d4e5f6a7b; nothing was written' });
+    expect(model.listeners[0]!.DefaultActions[0].ForwardConfig.TargetGroupStickinessConfig).toEqual({ Enabled: false });
+  });
+});
+
+describe('AWS remediations on listener rules', () => {
+  it('turns on group stickiness of a rule\'s weighted forward with ModifyRule, and verifies', async () => {
+    // Prepare
+    const model = modelFromBundle(join(FIXTURES, 'aws-weighted-no-group-stickiness'));
+    const weighted = structuredClone(model.listeners[0]!.DefaultActions);
+    model.listeners[0]!.DefaultActions = [{ Type: 'forward', TargetGroupArn: TG }];
+    const rule = `${LISTENER.replace(':listener/', ':listener-rule/')}/0000000000000a10`;
+    model.rules.get(LISTENER)!.push({ RuleArn: rule, Priority: '10', IsDefault: false, Conditions: [{ Field: 'path-pattern', Values: ['/cart/*'] }], Actions: weighted });
+    const { raw } = await check(model, { targetGroupArns: [TG] });
+    // Act
+    const result = await applyPlan({ evidence: raw, planId: 'elbv2.rule-0000000000000a10.enable-group-stickiness', collect: { now } });
+    // Assess
+    expect([result.status, result.steps[0]]).toEqual(['verified', 'no drift; ModifyRule with group stickiness on, every other field unchanged']);
+    expect(fake!.calls.filter((c) => c.op.startsWith('Modify')).map((c) => [c.op, c.input.RuleArn, c.input.Actions[0].ForwardConfig.TargetGroupStickinessConfig])).toEqual([
+      ['ModifyRule', rule, { Enabled: true, DurationSeconds: 7200 }],
+    ]);
+  });
+});
+
 describe('AWS permissions', () => {
   it('the collector calls only the read operations its IAM policy grants', async () => {
     // Prepare
@@ -185,7 +294,7 @@ describe('AWS permissions', () => {
     // Act
     await check(model, { targetGroupArns: [TG] });
     // Assess
-    expect(new Set(fake!.calls.map((c) => c.op)).size).toBe(8);
+    expect(new Set(fake!.calls.map((c) => c.op)).size).toBe(9);
     expect([...new Set(fake!.calls.map((c) => c.op))].filter((op) => !(ELBV2_READ as readonly string[]).includes(op) && !(CLOUDWATCH_READ as readonly string[]).includes(op))).toEqual([]);
   });
 });

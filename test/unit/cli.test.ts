@@ -4,22 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from '@jest/globals';
-import { main, type Io } from '../../lib/cli/main.ts';
+import { main } from '../../lib/cli/main.ts';
 import { FIXTURES, serviceYaml } from '../support/bundles.ts';
+import { capture } from '../support/cli.ts';
 
 const BIN = join(FIXTURES, '..', '..', 'bin', 'sticky.js');
-
-function capture(env: NodeJS.ProcessEnv = {}, tty = false): Io & { out(): string; err(): string } {
-  let out = '';
-  let err = '';
-  return {
-    stdout: { write: (s: string) => (out += s), isTTY: tty },
-    stderr: { write: (s: string) => (err += s) },
-    env,
-    out: () => out,
-    err: () => err,
-  };
-}
 
 const tmp = mkdtempSync(join(tmpdir(), 'sticky-cli-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -33,7 +22,18 @@ describe('sticky analyze', () => {
     // Assess
     expect(code).toBe(1);
     expect(io.out()).toContain('  ● [affinity-ttl-short] edge1/backend app: cookie SERVERID expires after 10 min idle; sessions last 1 h\n      haproxy/edge1.cfg:23: cookie SERVERID insert indirect nocache maxidle 10m\n');
-    expect(io.out()).toContain('      + haproxy/edge1.cfg:23: cookie SERVERID insert indirect nocache maxidle 2h\n');
+    expect(io.out()).toContain([
+      '      --- haproxy/edge1.cfg',
+      '      +++ haproxy/edge1.cfg',
+      '      @@ -21,5 +21,5 @@',
+      '           option httpchk GET /health',
+      '           # idle timeout on the persistence cookie',
+      '      -    cookie SERVERID insert indirect nocache maxidle 10m',
+      '      +    cookie SERVERID insert indirect nocache maxidle 2h',
+      '           server app1 10.0.1.11:8080 cookie a1 check inter 5s fall 3 rise 2',
+      '           server app2 10.0.1.12:8080 cookie a2 check inter 5s fall 3 rise 2',
+      '',
+    ].join('\n'));
     expect(io.out()).not.toContain('\u001b[');
   });
 
@@ -83,8 +83,9 @@ describe('sticky analyze', () => {
     const cases = [
       [['analyze', join(tmp, 'nope')], `sticky: ${join(tmp, 'nope')}: no such folder\n`],
       [['analyze', bad], 'sticky: service.yaml:2: hosts: Too small: expected array to have >=1 items\n'],
-      [['analyze', bad, '--format', 'xml'], 'sticky: --format must be one of text, json, blocks, not "xml"\nRun "sticky help" for usage.\n'],
-      [['analyze'], 'sticky: analyze takes exactly one bundle folder\nRun "sticky help" for usage.\n'],
+      [['analyze', bad, '--format', 'xml'], 'sticky: --format must be one of text, json, blocks, not "xml"\nRun "sticky analyze --help" for usage.\n'],
+      [['analyze'], 'sticky: analyze needs <bundle>\nRun "sticky analyze --help" for usage.\n'],
+      [['analyze', 'a', 'b'], 'sticky: analyze takes one <bundle>, not 2: "a" "b"\nRun "sticky analyze --help" for usage.\n'],
       [['frobnicate'], 'sticky: unknown command "frobnicate"\nRun "sticky help" for usage.\n'],
     ] as const;
     for (const [argv, message] of cases) {
@@ -147,5 +148,41 @@ describe('the sticky binary', () => {
     expect(buttons.map((b: { value: string }) => b.value).sort()).toEqual(
       json.remediations.filter((p: { advice: boolean }) => !p.advice).flatMap((p: { id: string }) => [p.id, p.id]).sort(),
     );
+  });
+
+  it('refuses an advice plan with exit 4 before touching anything, and suggests the closest plan id for a typo', async () => {
+    // Prepare
+    const dir = join(FIXTURES, 'nginx-instances-differ');
+    const id = 'nginx.backend.align-upstream-servers';
+    const [advice, json, typo] = [capture(), capture(), capture()];
+    // Act
+    const codes = [
+      await main(['apply', id, '--evidence', dir, '--yes'], advice),
+      await main(['apply', id, '--evidence', dir, '--yes', '--format', 'json'], json),
+      await main(['apply', 'nginx.backend.align-upstream-server', '--evidence', dir], typo),
+    ];
+    // Assess
+    expect(codes).toEqual([4, 4, 2]);
+    expect(advice.out().split('\n').slice(-2)).toEqual([
+      `refused: ${id} is advice, to be done by hand: not a button, because which list is right is a decision Sticky cannot make: a server on one list only may be joining or leaving the pool. Pick the list, deploy the same upstream block to every instance from one source (config management), \`nginx -t\`, \`nginx -s reload\``, '',
+    ]);
+    expect(JSON.parse(json.out())).toEqual({
+      planId: id, status: 'refused', exitCode: 4, reason: expect.stringMatching(/^nginx\.backend\.align-upstream-servers is advice/), steps: [], remaining: [], after: null,
+    });
+    expect(typo.err()).toBe(`sticky: no plan nginx.backend.align-upstream-server in ${dir}; did you mean ${id}? (its plans: ${id})\nRun "sticky apply --help" for usage.\n`);
+  });
+
+  it('says there is nothing to check for a service that names no layer, exit 3, never healthy', async () => {
+    // Prepare
+    const dir = join(tmp, 'no-layers');
+    mkdirSync(dir);
+    writeFileSync(join(dir, 'service.yaml'), serviceYaml());
+    const [text, blocks] = [capture(), capture()];
+    // Act
+    const codes = [await main(['analyze', dir], text), await main(['analyze', dir, '--format', 'blocks'], blocks)];
+    // Assess
+    expect(codes).toEqual([3, 3]);
+    expect(text.out()).toBe('Sticky: checkout  checked nothing\nNothing to check: the service names no layer (aws, kubernetes, haproxy, nginx or probe) and the bundle holds no evidence.\n');
+    expect(JSON.parse(blocks.out()).text).toBe('Sticky checkout: nothing to check: the service names no layer');
   });
 });

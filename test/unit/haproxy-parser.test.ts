@@ -2,6 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import { EvidenceParseError } from '../../lib/evidence/errors.ts';
 import { cookieOf, option, parseHaproxyConfig, setting, tokenizeHaproxyLine } from '../../lib/evidence/haproxy.ts';
 import { inMaintenance, isDraining, parseServersState } from '../../lib/evidence/haproxy-state.ts';
+import { parseStat } from '../../lib/evidence/haproxy-stat.ts';
 
 describe('tokenizeHaproxyLine', () => {
   it('splits words, keeps quoted blanks, resolves escapes and stops at comments', () => {
@@ -115,5 +116,45 @@ describe('parseServersState', () => {
     const act = () => parseServersState('1\n# be_id be_name srv_id srv_name srv_addr srv_op_state srv_admin_state\nhello world\n', 'f');
     // Assess
     expect(act).toThrow(/^expected "be_id be_name/);
+  });
+});
+
+describe('parseStat', () => {
+  it('keeps the server rows of "show stat", reading columns by header name', () => {
+    // Prepare
+    const text = [
+      '# pxname,svname,status,chkfail,chkdown,lastchg,type,check_status,extra_new_column,',
+      'web,FRONTEND,OPEN,,,,0,,x,',
+      'app,app1,UP,12,4,90,2,L7OK,x,',
+      'app,app2,DOWN 1/2,0,0,,2,L4CON,x,',
+      'app,BACKEND,UP,,1,300,1,,x,',
+      '',
+    ].join('\n');
+    // Act
+    const rows = parseStat(text, 'haproxy/e.stat');
+    // Assess
+    expect(rows.map((r) => [r.backend, r.server, r.status, r.chkfail, r.chkdown, r.lastchg, r.checkStatus, r.ref.line])).toEqual([
+      ['app', 'app1', 'UP', 12, 4, 90, 'L7OK', 3],
+      ['app', 'app2', 'DOWN 1/2', 0, 0, undefined, 'L4CON', 4],
+    ]);
+  });
+
+  it('rejects rows before the header, a header without pxname and a counter that is not a number, with their lines', () => {
+    // Act
+    const noHeader = () => parseStat('app,app1,UP\n', 'f');
+    const badHeader = () => parseStat('# name,status\n', 'f');
+    const badCount = () => parseStat('# pxname,svname,status,chkdown,type\napp,app1,UP,many,2\n', 'f');
+    // Assess
+    expect(noHeader).toThrow(new EvidenceParseError('expected the "# pxname,svname,..." header of "show stat" before any row', 1));
+    expect(badHeader).toThrow('"show stat" header lacks pxname, svname');
+    expect(badCount).toThrow('column chkdown is "many", not a number');
+    expect([badHeader, badCount].map((f) => (() => {
+      try {
+        f();
+      } catch (e) {
+        return (e as EvidenceParseError).line;
+      }
+      return undefined;
+    })())).toEqual([1, 2]);
   });
 });

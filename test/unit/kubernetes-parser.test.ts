@@ -97,7 +97,7 @@ describe('parseKubernetesFile', () => {
     const [a, b] = parseKubernetesFile(text.replace('x: 1, x: 2', 'x: 1'), 'k.yaml');
     // Assess
     expect([a!.ref(['metadata', 'name']).line, b!.ref(['metadata', 'name']).line, b!.ref(['spec', 'x']).line]).toEqual([5, 10, 11]);
-    expect([error?.message, error?.line]).toEqual(['duplicated mapping key', 11]);
+    expect([error?.message, error?.line]).toEqual(['Map keys must be unique', 11]);
   });
 
   it('rejects an object without metadata.name at its line', () => {
@@ -106,4 +106,12 @@ describe('parseKubernetesFile', () => {
     // Assess
     expect(act).toThrow('metadata.name: Invalid input: expected string, received undefined');
   });
+
+  it('reads an empty annotations or labels key as absent, as the API server does', () => {
+    // Act
+    const [o] = parseKubernetesFile('apiVersion: v1\nkind: Service\nmetadata:\n  name: a\n  annotations:\n  labels:\n', 'k.yaml');
+    // Assess
+    expect([o!.raw.metadata.annotations, o!.raw.metadata.labels]).toEqual([undefined, undefined]);
+  });
 });
+

@@ -96,6 +96,19 @@ describe('applyLineEdits', () => {
     expect(out.split('\n')).toEqual(['frontend web', '    http-request set-header X-Forwarded-Proto http', '    option forwardfor', '    bind :80', 'backend app', '    cookie S insert maxidle 2h', '    server a 1.1.1.1:80']);
   });
 
+  it('writes a multi-line change at the block\'s indentation, inserts at the top for line 0 and keeps CRLF line ends', () => {
+    // Prepare
+    const text = ['http {', '    upstream app {', '        least_conn;', '    }', '}'].join('\r\n');
+    // Act
+    const out = applyLineEdits(text, [
+      { line: 1, before: '', after: 'map $cookie_route $r {\n    "" $request_id;\n}' },
+      { line: 3, before: 'least_conn;', after: 'hash $r consistent;' },
+      { line: 0, before: '', after: '# managed by Sticky' },
+    ]);
+    // Assess
+    expect(out.split('\r\n')).toEqual(['# managed by Sticky', 'http {', '    map $cookie_route $r {', '        "" $request_id;', '    }', '    upstream app {', '        hash $r consistent;', '    }', '}']);
+  });
+
   it('maps nginx -T edits to the live file through their origin', () => {
     // Prepare
     const dump = '# configuration file /etc/nginx/nginx.conf:\nhttp { include conf.d/*.conf; }\n# configuration file /etc/nginx/conf.d/a.conf:\nupstream app {\n  server 1.1.1.1:80 down;\n}\n';

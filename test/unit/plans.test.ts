@@ -1,5 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
-import { analyzeFixture } from '../support/bundles.ts';
+import { DirectiveEdits } from '../../lib/remediations/nginx/directive-edit.ts';
+import { applyLineEdits } from '../../lib/remediations/apply/edit-lines.ts';
+import { analyzeFiles, analyzeFixture, serviceYaml } from '../support/bundles.ts';
 
 const planOf = async (fixture: string, id: string) => {
   const report = await analyzeFixture(fixture);
@@ -109,12 +111,128 @@ describe('remediation plans', () => {
     expect(plan.change).toEqual({ before: 'nginx/edge.conf:17: proxy_pass http://sockets;', after: 'nginx/edge.conf:17: proxy_pass http://pages;' });
   });
 
-  it('reuses the configuration fix for the live symptom it explains', async () => {
+  it('folds the live symptoms into the configuration finding that explains them: one finding, both kinds of evidence', async () => {
     // Act
     const report = await analyzeFixture('probe-spread-haproxy');
-    const spread = report.findings.find((f) => f.check === 'probe.spread')!;
     // Assess
-    expect(spread.remediation).toBe('haproxy.edge.app.enable-cookie');
-    expect(spread.summary).toBe('4 requests with a cookie jar reached 2 backends (app1 ×2, app2 ×2): explained by edge/backend app (cookie-not-set)');
+    expect(report.findings).toEqual([{
+      id: 'haproxy.edge.app.server-cookie', check: 'haproxy.server-cookie', cause: 'cookie-not-set', severity: 'critical', layer: 'haproxy', resource: 'edge/backend app',
+      summary: 'no servers of app have a "cookie" value, so cookie ROUTEID never sticks; seen live: 6 requests to http://shop.example.com/ received no affinity cookie and were answered by 2 backends (app1 ×3, app2 ×3); 4 requests with a cookie jar reached 2 backends (app1 ×2, app2 ×2)',
+      evidence: [
+        'haproxy/edge.cfg:16: cookie ROUTEID insert indirect nocache',
+        'haproxy/edge.cfg:17: server app1 10.0.1.1:8080 check inter 5s fall 3 (no cookie value)',
+        'haproxy/edge.cfg:18: server app2 10.0.1.2:8080 check inter 5s fall 3 (no cookie value)',
+        'probe/exchanges.json: no Set-Cookie of ROUTEID; backends app1 ×3, app2 ×3',
+        'probe/exchanges.json: jar phase backends: app1 ×2, app2 ×2',
+      ],
+      remediation: 'haproxy.edge.app.enable-cookie',
+      merged: ['probe.service.no-cookie', 'probe.service.spread'],
+    }]);
+    expect(report.remediations.map((p) => p.id)).toEqual(['haproxy.edge.app.enable-cookie']);
+  });
+
+  it('verifies a fix only when the live symptoms folded into its finding are gone too', async () => {
+    // Prepare
+    const { fixesOf, verifyChange } = await import('../../lib/remediations/apply/engine.ts');
+    const before = await analyzeFixture('probe-spread-haproxy');
+    const symptom = await analyzeFixture('probe-no-cookie');
+    // Act
+    const fixes = fixesOf(before, 'haproxy.edge.app.enable-cookie');
+    // Assess
+    expect(fixes).toEqual(['haproxy.edge.app.server-cookie', 'probe.service.no-cookie', 'probe.service.spread']);
+    const checkedAgain = { ...symptom, checked: [...symptom.checked, 'haproxy' as const] };
+    expect(verifyChange(fixes, checkedAgain)).toEqual({ verified: false, remaining: ['probe.service.no-cookie', 'probe.service.spread'], unchecked: [] });
+    expect(verifyChange(fixes, { ...checkedAgain, findings: [] })).toEqual({ verified: true, remaining: [], unchecked: [] });
+    expect(verifyChange(fixes, { ...symptom, findings: [] })).toEqual({ verified: false, remaining: ['haproxy.edge.app.server-cookie'], unchecked: ['haproxy.edge.app.server-cookie'] });
+  });
+
+  it('sticks open-source NGINX with a route cookie it sets itself: map before the upstream, hash, Set-Cookie in the page location', async () => {
+    // Act
+    const plan = await planOf('nginx-round-robin', 'nginx.edge.backend.route-cookie');
+    // Assess
+    expect([plan.advice, plan.title]).toEqual([false, 'Stick edge/backend from the first request with a route cookie NGINX sets itself']);
+    expect(plan.change).toEqual({
+      before: 'nginx/edge.conf:4: least_conn;',
+      after: 'nginx/edge.conf:3: map $cookie_route $sticky_route {\n    ""      $request_id;\n    default $cookie_route;\n}\nnginx/edge.conf:8: hash $sticky_route consistent;\nnginx/edge.conf:18: add_header Set-Cookie "route=$sticky_route; Path=/; HttpOnly; SameSite=Lax" always;',
+    });
+  });
+
+  it('adds the route cookie only where NGINX\'s add_header inheritance dropped it, next to that location\'s own headers', async () => {
+    // Act
+    const plan = await planOf('nginx-route-cookie-inheritance', 'nginx.edge.shop.route-cookie');
+    // Assess
+    expect(plan.change).toEqual({
+      before: '',
+      after: 'nginx/edge.conf:30: add_header Set-Cookie "route=$route_key; Path=/; HttpOnly; Secure; SameSite=Lax" always;',
+    });
+  });
+
+  it('offers the route cookie as advice when the upstream has a backup server, which NGINX cannot hash over', () => {
+    // Act
+    const report = analyzeFiles({
+      'service.yaml': serviceYaml('tls: false'),
+      'nginx/edge.conf': 'events {}\nhttp {\n  upstream app {\n    server 10.0.1.1:80;\n    server 10.0.1.2:80;\n    server 10.0.1.9:80 backup;\n  }\n  server { listen 80; server_name shop.example.com; location / { proxy_pass http://app; } }\n}\n',
+    });
+    // Assess
+    expect(report.remediations.map((p) => [p.id, p.advice, p.apply])).toEqual([[
+      'nginx.edge.app.route-cookie', true,
+      'not a button, because NGINX cannot hash over an upstream with backup servers (10.0.1.9:80; `nginx -t` refuses "backup" with "hash"): drop the backup flag (or move the spare to its own upstream), then apply this change',
+    ]]);
+  });
+
+  it('switches a mode tcp backend and its listen section to mode http, keeping the cookie line HAProxy ignored', async () => {
+    // Act
+    const plan = await planOf('haproxy-tcp-mode-cookie', 'haproxy.lb.nodes.enable-cookie');
+    // Assess
+    expect([plan.advice, plan.title]).toEqual([false, 'Switch lb/nodes to mode http and stick with cookie SRV']);
+    expect(plan.change).toEqual({ before: '', after: 'haproxy/lb.cfg:12: mode http\nhaproxy/lb.cfg:17: mode http' });
+  });
+
+  it('gives advice, not a button, where HAProxy passes TLS through in mode tcp', async () => {
+    // Act
+    const plan = await planOf('haproxy-tcp-passthrough-cookie', 'haproxy.edge.app.enable-cookie');
+    // Assess
+    expect([plan.advice, plan.apply]).toEqual([true, 'not a button, because HAProxy passes TLS through here (mode tcp, no "ssl" on the bind line), so it can neither read nor set a cookie: terminate TLS on HAProxy (bind ... ssl crt ...) and switch to mode http, or keep affinity on the client address']);
+  });
+
+  it('gives advice for a cross-site cookie on a public plain-HTTP host, and Secure with SameSite=None on loopback', () => {
+    // Prepare
+    const cfg = 'defaults\n  mode http\nfrontend w\n  bind :80\n  default_backend app\nbackend app\n  cookie S insert indirect nocache attr "SameSite=None"\n  server a 10.0.1.1:80 cookie a\n  server b 10.0.1.2:80 cookie b\n';
+    const svc = (hosts: string) => ['name: checkout', `hosts: [${hosts}]`, 'sessionTimeoutSeconds: 3600', 'tls: false', 'crossSite: true'].join('\n');
+    // Act
+    const pub = analyzeFiles({ 'service.yaml': svc('shop.example.com'), 'haproxy/e.cfg': cfg }).remediations[0]!;
+    const loop = analyzeFiles({ 'service.yaml': svc('127.0.0.1'), 'haproxy/e.cfg': cfg }).remediations[0]!;
+    // Assess
+    expect([pub.advice, pub.apply]).toEqual([true, 'not a button, because browsers send a cookie cross-site only with SameSite=None, which needs Secure, which they accept only over HTTPS: serve shop.example.com over HTTPS (and set tls: true in the catalog), then fix the cookie']);
+    expect([loop.advice, loop.change.after]).toEqual([false, 'haproxy/e.cfg:7: cookie S insert indirect nocache secure attr "SameSite=None"']);
+  });
+
+  it('edits an NGINX directive inside a line it shares with others, composing several changes to one line', () => {
+    // Prepare
+    const ref = { file: 'nginx/e.conf', line: 3, text: 'upstream app { least_conn; server 10.0.0.1:80; server 10.0.0.2:80 down; }' };
+    // Act
+    const edits = new DirectiveEdits()
+      .replace({ name: 'least_conn', args: [], ref }, 'hash $k consistent;')
+      .replace({ name: 'server', args: ['10.0.0.2:80', 'down'], ref }, 'server 10.0.0.2:80;')
+      .insertInBlock({ name: 'upstream', args: ['app'], ref }, 'zone app 64k;')
+      .insertBefore({ name: 'upstream', args: ['app'], ref }, 'map $cookie_route $k { default $cookie_route; }')
+      .list();
+    const out = applyLineEdits('http {\n\n    upstream app { least_conn; server 10.0.0.1:80; server 10.0.0.2:80 down; }\n}', edits);
+    // Assess
+    expect(out.split('\n')).toEqual([
+      'http {',
+      '',
+      '    map $cookie_route $k { default $cookie_route; }',
+      '    upstream app { zone app 64k; hash $k consistent; server 10.0.0.1:80; server 10.0.0.2:80; }',
+      '}',
+    ]);
+  });
+
+  it('keeps the location when its health check shares the line', async () => {
+    // Act
+    const plan = await planOf('nginx-plus-boundary', 'nginx.edge.account.slow-health-checks');
+    // Assess
+    expect(plan.change.after).toBe('nginx/edge.conf:51: location /account { proxy_pass http://account; health_check interval=5s fails=3 passes=2; }');
   });
 });
+

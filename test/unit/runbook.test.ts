@@ -31,13 +31,30 @@ describe('the sticky-triage state machine', () => {
     // Act
     const all = tasks(def.States);
     // Assess
-    expect(all.map(([n]) => n)).toEqual(['Resolve', 'CollectAws', 'CollectKubernetes', 'CollectHaproxy', 'CollectNginx', 'CollectProbe', 'Analyze', 'Report', 'RequestApproval', 'Apply', 'Verify', 'Rollback', 'Record']);
+    expect(all.map(([n]) => n)).toEqual(['Resolve', 'CollectAws', 'CollectKubernetes', 'CollectHaproxy', 'CollectNginx', 'CollectProbe', 'Analyze', 'Report', 'RequestApproval', 'Apply', 'Verify', 'Rollback', 'Record', 'TriageFailedEarly', 'TriageFailed']);
     for (const [name, s] of all) {
       const step = name === 'RequestApproval' ? (s.Parameters!.Payload as Record<string, unknown>).step : s.Parameters!.step;
       expect(Object.keys(STEPS)).toContain(step);
       expect(s.Resource).toBe(name === 'RequestApproval' ? 'arn:aws:states:::lambda:invoke.waitForTaskToken' : ARN);
     }
     expect(JSON.stringify(def)).toContain('"TimeoutSeconds":900');
+  });
+
+  it('retries transient failures with backoff and jitter, and catches everything else, on every Task', () => {
+    // Prepare
+    type Retrier = { ErrorEquals: string[]; BackoffRate?: number; JitterStrategy?: string; MaxAttempts?: number };
+    type Catcher = { ErrorEquals: string[]; Next: string; ResultPath?: string };
+    const all = tasks((loadDefinition(ARN) as { States: Record<string, State> }).States) as [string, State & { Retry?: Retrier[]; Catch?: Catcher[] }][];
+    // Act
+    const gaps = all.filter(([, s]) => !s.Retry?.some((r) => r.ErrorEquals.includes('Lambda.ServiceException') && r.JitterStrategy === 'FULL' && (r.BackoffRate ?? 1) > 1)
+      || !s.Catch?.some((c) => c.ErrorEquals.includes('States.ALL')));
+    const apply = all.find(([n]) => n === 'Apply')![1];
+    const catchOf = (n: string) => all.find(([x]) => x === n)![1].Catch!.find((c) => c.ErrorEquals.includes('States.ALL'))!.Next;
+    // Assess
+    expect(gaps.map(([n]) => n)).toEqual([]);
+    expect(apply.Retry!.flatMap((r) => r.ErrorEquals)).not.toContain('Sticky.Transient');
+    expect([catchOf('Apply'), catchOf('Verify'), catchOf('Rollback'), catchOf('RequestApproval'), catchOf('Report'), catchOf('Resolve')])
+      .toEqual(['Verify', 'Rollback', 'Record', 'Record', 'TriageFailed', 'TriageFailedEarly']);
   });
 });
 
@@ -61,7 +78,17 @@ describe('who may approve', () => {
 
   it('lets nobody approve for a service without approvers', async () => {
     // Assess
-    expect(await mayDecide('U2', approval('low'), { ...service, approvers: undefined } as never, members)).toEqual({ ok: false, reason: 'checkout has no approvers in the catalog, so no fix can be approved from Slack' });
+    expect(await mayDecide('U2', approval('low'), { ...service, approvers: undefined } as never, members)).toEqual({ ok: false, reason: 'checkout has no approvers in the catalog, so no fix can be approved or rejected from Slack' });
+  });
+
+  it('needs the same right to reject as to approve, except that the requester may withdraw their own check', async () => {
+    // Prepare
+    const asked = { ...approval('low'), requester: 'U4' };
+    // Assess
+    expect(await mayDecide('U9', asked, service, members, 'reject')).toEqual({ ok: false, reason: 'you are not an approver of checkout' });
+    expect(await mayDecide('U4', asked, service, members, 'reject')).toEqual({ ok: true });
+    expect(await mayDecide('U4', asked, service, members, 'approve')).toEqual({ ok: false, reason: 'you are not an approver of checkout' });
+    expect(await mayDecide('U7', asked, service, members, 'reject')).toEqual({ ok: true });
   });
 });
 

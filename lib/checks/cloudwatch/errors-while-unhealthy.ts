@@ -1,6 +1,6 @@
 import { cite, lineOf } from '../../evidence/source.ts';
 import { advice } from '../../remediations/advice.ts';
-import { series, tgName } from '../support/metrics.ts';
+import { series, tgName, type Series } from '../support/metrics.ts';
 import { idPart, type Check, type CheckResult } from '../types.ts';
 
 /**
@@ -15,8 +15,10 @@ export const cloudwatchErrorsWhileUnhealthy: Check = {
   run: ({ ev }) => {
     const all = series(ev);
     const f = ev.aws.metrics;
+    const errorsOf = new Map<string, Series>();
+    for (const s of all) if (s.metric === 'HTTPCode_Target_5XX_Count' && !errorsOf.has(s.dimension)) errorsOf.set(s.dimension, s);
     return all.filter((s) => s.metric === 'UnHealthyHostCount').flatMap((u): CheckResult[] => {
-      const errors = all.find((s) => s.metric === 'HTTPCode_Target_5XX_Count' && s.dimension === u.dimension);
+      const errors = errorsOf.get(u.dimension);
       if (!errors || !f) return [];
       const down = new Set(u.points.filter((p) => p.v > 0).map((p) => p.t));
       const burst = errors.points.filter((p) => p.v > 0 && down.has(p.t));

@@ -2,10 +2,12 @@ import { cite, lineOf } from '../../evidence/source.ts';
 import { advice } from '../../remediations/advice.ts';
 import { series, tgName } from '../support/metrics.ts';
 import { idPart, type Check, type CheckResult } from '../types.ts';
+import { flapping } from './unhealthy-flapping.ts';
 
 /**
  * `UnHealthyHostCount` above zero during the collected window (aws/metrics.json): targets
- * flapped out of the pool, and their sticky clients with them. Reports when it happened.
+ * left the pool, and their sticky clients with them. Reports when it happened. A series that
+ * goes up, down and up again is flapping, which `cloudwatch.unhealthy-flapping` reports instead.
  */
 export const cloudwatchUnhealthyHosts: Check = {
   id: 'cloudwatch.unhealthy-hosts',
@@ -15,7 +17,7 @@ export const cloudwatchUnhealthyHosts: Check = {
   run: ({ ev }) => {
     const f = ev.aws.metrics;
     if (!f) return [];
-    return series(ev).filter((s) => s.metric === 'UnHealthyHostCount').flatMap((s): CheckResult[] => {
+    return series(ev).filter((s) => s.metric === 'UnHealthyHostCount' && !flapping(s)).flatMap((s): CheckResult[] => {
       const bad = s.points.filter((p) => p.v > 0);
       if (bad.length === 0) return [];
       const peak = bad.reduce((a, b) => (b.v > a.v ? b : a));

@@ -23,7 +23,7 @@ export const elbv2CookieDuration: Check = {
       return [{
         key: v.key, resource: v.resource, severity: 'critical',
         summary: `${type === 'lb_cookie' ? 'AWSALB' : `app cookie ${v.attr('stickiness.app_cookie.cookie_name')}`} stickiness on ${v.name} lasts ${humanSeconds(d)}; sessions last ${humanSeconds(service.sessionTimeoutSeconds)}`,
-        evidence: [v.cite('stickiness.type'), v.cite(key)],
+        evidence: [v.cite('stickiness.type'), v.cite(key), ...(v.owner ? [v.owner.evidence] : [])],
         plan: raiseCookieDuration(v, key, service.sessionTimeoutSeconds),
       }];
     }),

@@ -14,7 +14,7 @@ export const elbv2DeregistrationDelay: Check = {
       return [{
         key: v.key, resource: v.resource, severity: 'warning',
         summary: `deregistration delay is 0: deploys and scale-in cut in-flight requests and sessions at once`,
-        evidence: [v.cite('deregistration_delay.timeout_seconds')],
+        evidence: [v.cite('deregistration_delay.timeout_seconds'), ...(v.owner ? [v.owner.evidence] : [])],
         plan: setDeregistrationDelay(v),
       }];
     }),

@@ -24,7 +24,7 @@ export const elbv2StickinessDisabled: Check = {
         return [{
           key: v.key, resource: v.resource, severity: 'warning',
           summary: `NLB stickiness is off: each new connection may reach another of ${targets}`,
-          evidence: [v.cite('stickiness.enabled')],
+          evidence: [v.cite('stickiness.enabled'), ...(v.owner ? [v.owner.evidence] : [])],
           plan: service.clients === 'internal'
             ? enableSourceIp(v)
             : advice('elbv2.move-to-alb', v.key, `Serve ${service.name} through an ALB with cookie stickiness`, `NLB target group ${v.name}: no stickiness`, 'ALB target group with stickiness.type=lb_cookie', 'an NLB can only stick on the client IP, which public clients change; put an ALB (HTTP/HTTPS) in front with lb_cookie stickiness'),
@@ -33,7 +33,7 @@ export const elbv2StickinessDisabled: Check = {
       return [{
         key: v.key, resource: v.resource, severity: 'critical',
         summary: `stickiness is off: the ALB spreads one session's requests over ${targets}`,
-        evidence: [v.cite('stickiness.enabled')],
+        evidence: [v.cite('stickiness.enabled'), ...(v.owner ? [v.owner.evidence] : [])],
         plan: enableStickiness(v, service.sessionTimeoutSeconds),
       }];
     }),

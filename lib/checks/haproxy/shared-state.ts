@@ -1,10 +1,10 @@
-import { cookieOf, stickRules, stickTableOf, type HaproxyConfig } from '../../evidence/haproxy.ts';
+import { cookieOf, stickTableOf, type HaproxyConfig } from '../../evidence/haproxy.ts';
 import { cite } from '../../evidence/source.ts';
 import { alignCookieValues } from '../../remediations/haproxy/align-cookie-values.ts';
 import { shareStickTable } from '../../remediations/haproxy/share-stick-table.ts';
 import { replaceLine, type LineEdit } from '../../remediations/config-edit.ts';
 import { withServerCookie } from '../../remediations/haproxy/server-line.ts';
-import { eachServed } from '../support/haproxy.ts';
+import { eachServed, honouredStickRules } from '../support/haproxy.ts';
 import { idPart, type Check, type CheckResult } from '../types.ts';
 
 /** Whether a stick-table's `peers` names a peers section of the instance with at least two peers. */
@@ -34,8 +34,8 @@ export const haproxySharedState: Check = {
       const instances = group.map((g) => g.cfg.instance);
       const key = `${idPart(name)}`;
       const tables = group
-        .map((g) => ({ cfg: g.cfg, instance: g.cfg.instance, table: stickTableOf(g.sb.proxy), rules: stickRules(g.sb.proxy) }))
-        .filter((t) => t.table && t.rules.some((r) => r.verb === 'on' || r.verb === 'match'));
+        .map((g) => ({ cfg: g.cfg, instance: g.cfg.instance, table: stickTableOf(g.sb.proxy), rules: honouredStickRules(g.sb.proxy) }))
+        .filter((t) => t.table && t.rules.length > 0);
       const unshared = tables.filter((t) => !sharedThroughPeers(t.cfg, t.table!.peers));
       if (unshared.length >= 2) {
         out.push({

@@ -23,7 +23,7 @@ export const haproxySourceAffinity: Check = {
             key, resource, severity: 'warning',
             summary: `backend ${sb.proxy.name} sticks on the client IP; public clients change address (mobile) or share one (NAT, proxies)`,
             evidence: [cite(a.ref)],
-            plan: enableCookie(cfg.instance, key, sb.proxy, service),
+            plan: enableCookie(cfg.instance, key, sb.proxy, service, undefined, sb.frontends),
           }];
         }),
 };

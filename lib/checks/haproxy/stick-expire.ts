@@ -1,13 +1,14 @@
-import { stickRules, stickTableOf } from '../../evidence/haproxy.ts';
+import { stickTableOf } from '../../evidence/haproxy.ts';
 import { humanSeconds, tryDurationMs } from '../../evidence/duration.ts';
 import { cite } from '../../evidence/source.ts';
 import { raiseStickExpire } from '../../remediations/haproxy/raise-stick-expire.ts';
-import { eachServed } from '../support/haproxy.ts';
+import { eachServed, honouredStickRules } from '../support/haproxy.ts';
 import type { Check, CheckResult } from '../types.ts';
 
 /**
  * A stick-table used for persistence whose `expire` (milliseconds by default) is shorter than
- * the session: the entry is purged while the session is idle and the client is rebalanced.
+ * the session: the entry is purged while the session is idle and the client is rebalanced. A
+ * table only rules HAProxy ignores use (a cookie rule in `mode tcp`) is not judged.
  */
 export const haproxyStickExpire: Check = {
   id: 'haproxy.stick-expire',
@@ -17,7 +18,7 @@ export const haproxyStickExpire: Check = {
   run: ({ ev, service }) =>
     eachServed(ev, service).flatMap(({ cfg, sb, key, resource }): CheckResult[] => {
       const table = stickTableOf(sb.proxy);
-      if (!table || !stickRules(sb.proxy).some((r) => r.verb === 'on' || r.verb === 'match')) return [];
+      if (!table || honouredStickRules(sb.proxy).length === 0) return [];
       const expire = tryDurationMs(table.expire, 'ms');
       if (expire === undefined || expire / 1000 >= service.sessionTimeoutSeconds) return [];
       return [{

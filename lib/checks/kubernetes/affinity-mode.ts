@@ -1,7 +1,7 @@
 import { get } from '../../evidence/kubernetes.ts';
 import { cite } from '../../evidence/source.ts';
 import { setIngressAnnotations } from '../../remediations/kubernetes/set-ingress-annotations.ts';
-import { annotation, annotationRef, find, ingressAffinity, ingressRoutes, objectLabel, workloadsOf } from '../support/kubernetes.ts';
+import { annotation, annotationRef, autoscaled, find, ingressAffinity, nginxRoutes, objectLabel, workloadsOf } from '../support/kubernetes.ts';
 import { idPart, type Check, type CheckResult } from '../types.ts';
 
 /**
@@ -16,13 +16,13 @@ export const kubernetesAffinityMode: Check = {
   run: ({ ev, service }) => {
     const objs = ev.kubernetes;
     const seen = new Set<string>();
-    return ingressRoutes(objs, service).flatMap((r): CheckResult[] => {
+    return nginxRoutes(objs, service).flatMap((r): CheckResult[] => {
       const ing = r.ingress;
       if (seen.has(ing.name) || ingressAffinity(ing) !== 'cookie' || (annotation(ing, 'affinity-mode') ?? 'balanced') !== 'balanced') return [];
       seen.add(ing.name);
       const svc = find(objs, 'Service', r.backendService, ing.namespace);
       const wls = svc ? workloadsOf(objs, svc) : [];
-      const hpa = objs.find((o) => o.kind === 'HorizontalPodAutoscaler' && wls.some((w) => get(o.raw, 'spec', 'scaleTargetRef', 'name') === w.name));
+      const hpa = autoscaled(objs, wls);
       if (!hpa) return [];
       const key = idPart(ing.name);
       return [{

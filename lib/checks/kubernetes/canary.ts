@@ -1,6 +1,6 @@
 import { cite } from '../../evidence/source.ts';
 import { setIngressAnnotations } from '../../remediations/kubernetes/set-ingress-annotations.ts';
-import { annotation, annotationRef, ingressAffinity, ingressRoutes, objectLabel } from '../support/kubernetes.ts';
+import { annotation, annotationRef, ingressAffinity, nginxRoutes, objectLabel } from '../support/kubernetes.ts';
 import { idPart, type Check, type CheckResult } from '../types.ts';
 
 /**
@@ -15,7 +15,7 @@ export const kubernetesCanary: Check = {
   cause: 'group-stickiness-missing',
   title: 'Canary split ignores the affinity cookie',
   run: ({ ev, service }) => {
-    const routes = ingressRoutes(ev.kubernetes, service);
+    const routes = nginxRoutes(ev.kubernetes, service);
     const sticky = routes.filter((r) => annotation(r.ingress, 'canary') !== 'true' && ingressAffinity(r.ingress) === 'cookie');
     if (sticky.length === 0) return [];
     const canaries = [...new Set(routes.filter((r) => annotation(r.ingress, 'canary') === 'true').map((r) => r.ingress))];

@@ -1,7 +1,7 @@
 import { get, list } from '../../evidence/kubernetes.ts';
 import { cite } from '../../evidence/source.ts';
 import { advice } from '../../remediations/advice.ts';
-import { objectLabel, servingServices } from '../support/kubernetes.ts';
+import { kubeIndex, objectLabel, servingServices } from '../support/kubernetes.ts';
 import { idPart, type Check, type CheckResult } from '../types.ts';
 
 /**
@@ -14,9 +14,9 @@ export const kubernetesEndpoints: Check = {
   cause: 'backend-removed',
   title: 'Endpoints out of rotation',
   run: ({ ev, service }) => {
-    const svcs = new Set(servingServices(ev.kubernetes, service).map((s) => s.name));
-    return ev.kubernetes
-      .filter((o) => o.kind === 'EndpointSlice' && svcs.has(o.raw.metadata.labels?.['kubernetes.io/service-name'] ?? ''))
+    const index = kubeIndex(ev.kubernetes);
+    return [...new Set(servingServices(ev.kubernetes, service).map((s) => s.name))]
+      .flatMap((name) => index.slicesOf(name))
       .flatMap((slice): CheckResult[] => {
         const out = list(slice.raw, 'endpoints')
           .map((e, i) => ({ e, i, pod: String(get(e, 'targetRef', 'name') ?? (list(e, 'addresses')[0] ?? '?')), terminating: get(e, 'conditions', 'terminating') === true, ready: get(e, 'conditions', 'ready') !== false }))

@@ -1,7 +1,7 @@
 import { get } from '../../evidence/kubernetes.ts';
 import { setIngressAnnotations, stickyAnnotations } from '../../remediations/kubernetes/set-ingress-annotations.ts';
 import { commonPath } from '../support/cookies.ts';
-import { annotation, annotationRef, controllerConfigMap, find, ingressAffinity, ingressRoutes, objectLabel, routeFor, workloadsOf } from '../support/kubernetes.ts';
+import { annotation, annotationRef, controllerConfigMap, find, ingressAffinity, nginxRoutes, objectLabel, routeFor, singlePod } from '../support/kubernetes.ts';
 import { idPart, type Check, type CheckResult } from '../types.ts';
 
 /**
@@ -18,18 +18,16 @@ export const kubernetesIngressAffinity: Check = {
   title: 'Ingress has no session affinity',
   run: ({ ev, service }) => {
     const objs = ev.kubernetes;
-    const routes = ingressRoutes(objs, service);
+    const routes = nginxRoutes(objs, service);
     const controller = controllerConfigMap(objs);
     const byIngress = new Map<string, { ing: (typeof routes)[number]['ingress']; paths: string[] }>();
     for (const host of service.hosts) {
       for (const path of service.paths) {
-        const r = routeFor(routes, host, path);
+        const r = routeFor(objs, service, host, path);
         if (!r || ingressAffinity(r.ingress, controller) !== 'none') continue;
         const svc = find(objs, 'Service', r.backendService, r.ingress.namespace);
         if (svc && get(svc.raw, 'spec', 'sessionAffinity') === 'ClientIP') continue;
-        const wl = svc ? workloadsOf(objs, svc) : [];
-        const single = wl.length > 0 && wl.every((w) => (get(w.raw, 'spec', 'replicas') ?? 1) === 1) && !objs.some((o) => o.kind === 'HorizontalPodAutoscaler' && wl.some((w) => get(o.raw, 'spec', 'scaleTargetRef', 'name') === w.name));
-        if (single) continue;
+        if (singlePod(objs, svc)) continue;
         const k = `${r.ingress.namespace}/${r.ingress.name}`;
         const e = byIngress.get(k) ?? { ing: r.ingress, paths: [] };
         if (!e.paths.includes(path)) e.paths.push(path);

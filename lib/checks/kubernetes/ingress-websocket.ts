@@ -1,6 +1,6 @@
 import { cite } from '../../evidence/source.ts';
 import { setIngressAnnotations, stickyAnnotations } from '../../remediations/kubernetes/set-ingress-annotations.ts';
-import { annotation, annotationRef, ingressAffinity, ingressRoutes, objectLabel, routeFor } from '../support/kubernetes.ts';
+import { annotation, annotationRef, ingressAffinity, objectLabel, routeFor } from '../support/kubernetes.ts';
 import { idPart, type Check, type CheckResult } from '../types.ts';
 
 /**
@@ -13,14 +13,13 @@ export const kubernetesIngressWebsocket: Check = {
   cause: 'websocket-not-sticky',
   title: 'WebSocket paths bypass the sticky Ingress',
   run: ({ ev, service }) => {
-    const routes = ingressRoutes(ev.kubernetes, service);
     const out: CheckResult[] = [];
     const seen = new Set<string>();
     for (const host of service.hosts) {
-      const page = service.paths.map((p) => routeFor(routes, host, p)).find((r) => r && ingressAffinity(r.ingress) === 'cookie');
+      const page = service.paths.map((p) => routeFor(ev.kubernetes, service, host, p)).find((r) => r && ingressAffinity(r.ingress) === 'cookie');
       if (!page) continue;
       for (const ws of service.websocketPaths) {
-        const r = routeFor(routes, host, ws);
+        const r = routeFor(ev.kubernetes, service, host, ws);
         if (!r || r.ingress === page.ingress || ingressAffinity(r.ingress) === 'cookie' || seen.has(r.ingress.name)) continue;
         seen.add(r.ingress.name);
         const key = idPart(r.ingress.name);

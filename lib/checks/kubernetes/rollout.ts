@@ -1,7 +1,8 @@
-import { get, list } from '../../evidence/kubernetes.ts';
+import { get, list, type KubeObject } from '../../evidence/kubernetes.ts';
 import { cite } from '../../evidence/source.ts';
 import { safeRollout } from '../../remediations/kubernetes/safe-rollout.ts';
-import { intOrPercent, objectLabel, servingWorkloads } from '../support/kubernetes.ts';
+import { albRoutes, type AlbTargetGroup } from '../support/alb.ts';
+import { intOrPercent, objectLabel, servingWorkloads, workloadsOf } from '../support/kubernetes.ts';
 import { idPart, type Check, type CheckResult } from '../types.ts';
 
 function preStopSleep(container: unknown): number | undefined {
@@ -17,15 +18,21 @@ function preStopSleep(container: unknown): number | undefined {
 /**
  * Rollouts that kill pods holding sessions: `Recreate` (every pod at once); `RollingUpdate`
  * with `maxUnavailable` above zero (default 25%, rounded down) and no `preStop` delay; or a
- * `preStop` sleep that the termination grace period (default 30 s) cuts short.
+ * `preStop` sleep that the termination grace period (default 30 s) cuts short. Pods that are
+ * ALB targets themselves (AWS Load Balancer Controller, `target-type: ip`) need the preStop delay
+ * even with `maxUnavailable: 0`: the ALB deregisters a stopping pod only seconds later.
  */
 export const kubernetesRollout: Check = {
   id: 'kubernetes.rollout',
   layer: 'kubernetes',
   cause: 'rolling-deploy-termination',
   title: 'Rollouts kill pods that hold sessions',
-  run: ({ ev, service }) =>
-    servingWorkloads(ev.kubernetes, service).flatMap((wl): CheckResult[] => {
+  run: ({ ev, service }) => {
+    const albIp = new Map<KubeObject, AlbTargetGroup>();
+    for (const r of albRoutes(ev.kubernetes, service)) {
+      for (const tg of r.targetGroups) if (tg.targetType === 'ip' && tg.service) for (const w of workloadsOf(ev.kubernetes, tg.service)) if (!albIp.has(w)) albIp.set(w, tg);
+    }
+    return servingWorkloads(ev.kubernetes, service).flatMap((wl): CheckResult[] => {
       const key = idPart(wl.name);
       const resource = objectLabel(wl);
       const replicas = (get(wl.raw, 'spec', 'replicas') as number | undefined) ?? 1;
@@ -50,6 +57,12 @@ export const kubernetesRollout: Check = {
           evidence.push(cite(wl.ref(['spec', 'template', 'spec', 'containers'], 'containers: no lifecycle.preStop')));
         }
       }
+      const alb = albIp.get(wl);
+      if (alb && sleeps.every((s) => s === undefined)) {
+        reasons.push(`its pods are the targets of ${alb.label} (target-type ip): the ALB keeps sending requests to a stopping pod until the controller has deregistered it, and without a preStop delay those requests fail`);
+        evidence.push(alb.citeTargetType());
+        if (!evidence.some((e) => e.endsWith('containers: no lifecycle.preStop'))) evidence.push(cite(wl.ref(['spec', 'template', 'spec', 'containers'], 'containers: no lifecycle.preStop')));
+      }
       const longest = Math.max(0, ...sleeps.map((s) => s ?? 0));
       if (longest > 0 && grace <= longest) {
         reasons.push(`the preStop sleep (${longest} s) is not shorter than terminationGracePeriodSeconds (${grace} s), so the pod is killed before it drains`);
@@ -57,5 +70,6 @@ export const kubernetesRollout: Check = {
       }
       if (reasons.length === 0) return [];
       return [{ key, resource, severity, summary: reasons.join('; '), evidence, plan: safeRollout(key, wl, Math.max(30, longest)) }];
-    }),
+    });
+  },
 };

@@ -3,14 +3,16 @@ import { cite } from '../../evidence/source.ts';
 import { advice } from '../../remediations/advice.ts';
 import { setIngressAnnotations, stickyAnnotations } from '../../remediations/kubernetes/set-ingress-annotations.ts';
 import { keepClientIp } from '../../remediations/kubernetes/set-service-affinity.ts';
-import { annotation, controllerConfigMap, ingressAffinity, ingressRoutes, objectLabel, servingServices } from '../support/kubernetes.ts';
+import { annotation, controllerConfigMap, ingressAffinity, ingressRoutes, objectLabel, routeServiceNames, servingServices, type IngressRoute } from '../support/kubernetes.ts';
 import { idPart, type Check, type CheckResult } from '../types.ts';
 
 /**
  * `sessionAffinity: ClientIP` where the client address is not stable or not seen: behind
  * ingress-nginx (which sends to endpoints directly and bypasses the Service's affinity unless
  * `service-upstream` is on), on a LoadBalancer/NodePort with `externalTrafficPolicy: Cluster`
- * (client address replaced by a node's), or for public clients (mobile, NAT, proxies).
+ * (client address replaced by a node's), or for public clients (mobile, NAT, proxies). A Service
+ * behind an ALB Ingress is judged by the ALB rules: the ALB reaches pods or node ports itself,
+ * so the Service's ClientIP affinity never sees a client address there.
  */
 export const kubernetesServiceClientIp: Check = {
   id: 'kubernetes.service-client-ip',
@@ -19,12 +21,17 @@ export const kubernetesServiceClientIp: Check = {
   title: 'Service affinity relies on the client IP',
   run: ({ ev, service }) => {
     const routes = ingressRoutes(ev.kubernetes, service);
+    const controller = controllerConfigMap(ev.kubernetes);
+    const byBackend = new Map<string, IngressRoute[]>();
+    for (const r of routes) for (const name of routeServiceNames(r)) byBackend.set(name, [...(byBackend.get(name) ?? []), r]);
     return servingServices(ev.kubernetes, service).flatMap((svc): CheckResult[] => {
       if (get(svc.raw, 'spec', 'sessionAffinity') !== 'ClientIP') return [];
+      const mine = byBackend.get(svc.name) ?? [];
+      if (mine.some((r) => r.controller === 'alb')) return [];
       const key = idPart(svc.name);
       const resource = objectLabel(svc);
       const ref = cite(svc.ref(['spec', 'sessionAffinity'], 'sessionAffinity: ClientIP'));
-      const fronting = routes.filter((r) => r.backendService === svc.name && ingressAffinity(r.ingress, controllerConfigMap(ev.kubernetes)) === 'none' && annotation(r.ingress, 'service-upstream') !== 'true');
+      const fronting = mine.filter((r) => ingressAffinity(r.ingress, controller) === 'none' && annotation(r.ingress, 'service-upstream') !== 'true');
       if (fronting.length > 0) {
         const ing = fronting[0]!.ingress;
         return [{

@@ -6,8 +6,10 @@ import { FLAP_SECONDS } from '../support/thresholds.ts';
 import { idPart, type Check, type CheckResult } from '../types.ts';
 
 /**
- * NGINX Plus active `health_check` that marks a server down in under 10 s (`interval` ×
- * `fails`, defaults 5 s × 1): a short hiccup moves every sticky client of that server.
+ * NGINX Plus active `health_check` that marks a server down in under 5 s (`interval` ×
+ * `fails`): a short hiccup moves every sticky client of that server. The defaults (5 s × 1) are
+ * not a finding, and the passive `max_fails`/`fail_timeout` of open-source NGINX is not a
+ * health check (it only skips a server for `fail_timeout` after failed requests).
  */
 export const nginxHealthCheck: Check = {
   id: 'nginx.health-check',

@@ -1,5 +1,5 @@
 import { cite } from '../../evidence/source.ts';
-import { cookieHash } from '../../remediations/nginx/cookie-hash.ts';
+import { routeCookie } from '../../remediations/nginx/route-cookie.ts';
 import { eachUpstream, hashKeyKind } from '../support/nginx.ts';
 import type { Check, CheckResult } from '../types.ts';
 
@@ -23,7 +23,7 @@ export const nginxIpHash: Check = {
             key: s.key, resource: s.resource, severity: 'warning',
             summary: `upstream ${u.name} sticks on the client address${u.method === 'ip_hash' ? ' (ip_hash uses the first three octets of IPv4)' : ''}; public clients change it (mobile) or share it (NAT, proxies)`,
             evidence: [cite(u.methodRef)],
-            plan: cookieHash(s.cfg.instance, s.key, u, service),
+            plan: routeCookie(s.cfg.instance, s.key, s, service),
           }];
         }),
 };

@@ -32,7 +32,7 @@ export const probeCookieAttributes: Check = {
         key: cookie.name, resource: `cookie ${cookie.name} at ${f.data.url}`, severity: 'critical',
         summary: `browsers drop affinity cookie ${cookie.name}: ${reasons.join('; ')}`,
         evidence: [cite({ file: f.file }, `Set-Cookie: ${cookie.name}=<redacted>${cookie.secure ? '; Secure' : ''}${cookie.sameSite ? `; SameSite=${cookie.sameSite}` : ''} (${cookie.size} bytes)`)],
-        ...liveFix(findings, 'cookie-blocked', () => cookieAdvice(cookie.name, reasons.join('; '), [plain ? 'no Secure' : 'Secure', service.crossSite ? 'SameSite=None' : 'SameSite=Lax', 'under 4096 bytes'].join(', '))),
+        ...liveFix(findings, 'cookie-blocked', () => cookieAdvice(cookie.name, reasons.join('; '), [plain ? 'no Secure' : 'Secure', service.crossSite ? 'SameSite=None' : 'SameSite=Lax', 'under 4096 bytes'].join(', ')), cookie.name),
       }];
     });
   },

@@ -19,7 +19,7 @@ export const probeCookieDomain: Check = {
         key: cookie.name, resource: `cookie ${cookie.name} at ${f.data.url}`, severity: 'critical' as const,
         summary: `affinity cookie ${cookie.name} has Domain=${cookie.domain}, which browsers reject on ${host}`,
         evidence: [cite({ file: f.file }, `Set-Cookie: ${cookie.name}=<redacted>; Domain=${cookie.domain}`)],
-        ...liveFix(findings, 'cookie-domain-mismatch', () => cookieAdvice(cookie.name, `Domain=${cookie.domain}`, `no Domain (host-only) or Domain=${host}`)),
+        ...liveFix(findings, 'cookie-domain-mismatch', () => cookieAdvice(cookie.name, `Domain=${cookie.domain}`, `no Domain (host-only) or Domain=${host}`), cookie.name),
       }));
   },
 };
@@ -41,7 +41,7 @@ export const probeCookiePath: Check = {
         key: cookie.name, resource: `cookie ${cookie.name} at ${f.data.url}`, severity: 'critical',
         summary: `affinity cookie ${cookie.name} has Path=${path}: browsers do not send it on ${missed.join(', ')}`,
         evidence: [cite({ file: f.file }, `Set-Cookie: ${cookie.name}=<redacted>; Path=${path}`)],
-        ...liveFix(findings, 'cookie-path-mismatch', () => cookieAdvice(cookie.name, `Path=${path}`, 'Path=/')),
+        ...liveFix(findings, 'cookie-path-mismatch', () => cookieAdvice(cookie.name, `Path=${path}`, 'Path=/'), cookie.name),
       }];
     });
   },

@@ -27,7 +27,7 @@ export const probeCookieTtl: Check = {
         key: cookie.name, resource: `cookie ${cookie.name} at ${f.data.url}`, severity: 'critical',
         summary: `affinity cookie ${cookie.name} lives ${humanSeconds(Math.max(0, life))}; sessions last ${humanSeconds(service.sessionTimeoutSeconds)}`,
         evidence: [cite({ file: f.file }, `Set-Cookie: ${cookie.name}=<redacted>${cookie.maxAge !== undefined ? `; Max-Age=${cookie.maxAge}` : ''}${cookie.expires ? `; Expires=${cookie.expires}` : ''}`)],
-        ...liveFix(findings, 'affinity-ttl-short', () => cookieAdvice(cookie.name, `lifetime ${humanSeconds(Math.max(0, life))}`, `lifetime ${humanSeconds(service.sessionTimeoutSeconds * 2)} or more`)),
+        ...liveFix(findings, 'affinity-ttl-short', () => cookieAdvice(cookie.name, `lifetime ${humanSeconds(Math.max(0, life))}`, `lifetime ${humanSeconds(service.sessionTimeoutSeconds * 2)} or more`), cookie.name),
       }];
     });
   },

@@ -1,11 +1,12 @@
 import { advice } from '../../remediations/advice.ts';
 import { cite } from '../../evidence/source.ts';
-import { affinityCookieNames, backendCounts, seenAffinityCookies, showCounts } from '../support/probe.ts';
+import { affinityCookieNames, backendCounts, explaining, missingCookieText, seenAffinityCookies, showCounts } from '../support/probe.ts';
 import type { Check, CheckResult } from '../types.ts';
 
 /**
  * The live service sets no affinity cookie and its responses come from several backends: the
- * symptom of cookie stickiness being off on whatever layer the request crosses.
+ * symptom of cookie stickiness being off on whatever layer the request crosses. Folded into the
+ * configuration finding that explains it, when the bundle holds one.
  */
 export const probeNoCookie: Check = {
   id: 'probe.no-cookie',
@@ -20,13 +21,13 @@ export const probeNoCookie: Check = {
     if (seenAffinityCookies(xs, names).length > 0) return [];
     const counts = backendCounts(xs);
     if (counts.size < 2) return [];
-    const cause = findings.find((x) => x.cause === 'cookie-not-set' && x.layer !== 'probe' && x.remediation);
+    const cause = explaining(findings, 'cookie-not-set');
     return [{
       key: 'service', resource: f.data.url, severity: 'critical',
-      summary: `${xs.length} requests to ${f.data.url} received no affinity cookie and were answered by ${counts.size} backends (${showCounts(counts)})${cause ? `; ${cause.resource} is why` : ''}`,
-      evidence: [cite({ file: f.file }, `no Set-Cookie among ${names.slice(0, 4).join(', ')}...; backends ${showCounts(counts)}`), ...(cause ? [cause.evidence[0]!] : [])],
-      ...(cause?.remediation
-        ? { remediationRef: cause.remediation }
+      summary: `${xs.length} requests to ${f.data.url} received no affinity cookie and were answered by ${counts.size} backends (${showCounts(counts)})`,
+      evidence: [cite({ file: f.file }, `${missingCookieText(ev, service)}; backends ${showCounts(counts)}`)],
+      ...(cause
+        ? { attributedTo: cause.id, ...(cause.remediation ? { remediationRef: cause.remediation } : {}) }
         : { plan: advice('probe.enable-affinity', 'service', `Turn on cookie affinity for ${service.name}`, 'no affinity cookie on responses', 'an affinity cookie on the first response, honoured after', 'the bundle holds no balancer configuration that explains it: enable cookie stickiness on the balancer in front of the URL (ALB lb_cookie, HAProxy cookie insert, ingress-nginx affinity: cookie) and check again') }),
     }];
   },

@@ -11,10 +11,9 @@ const SPREAD_CAUSES: Cause[] = [
 
 /**
  * A session's requests reached several backends although they carried its cookies (each probe
- * session is judged on its own, its first request included): stickiness is broken end to end.
- * The cause is taken from the finding that explains it when one does (a config layer's, or the
- * probe's own cookie-attribute findings: a jar refuses a cookie with a foreign Domain just as a
- * browser does), else reported as cookie-not-set.
+ * session is judged on its own, its first request included): stickiness is broken end to end. When a finding explains it (a config layer's, or the probe's own cookie-attribute
+ * findings: a jar refuses a cookie with a foreign Domain just as a browser does) the symptom is
+ * folded into that finding; else it is reported as cookie-not-set.
  */
 export const probeSpread: Check = {
   id: 'probe.spread',
@@ -36,10 +35,12 @@ export const probeSpread: Check = {
     return [{
       key: 'service', resource: f.data.url, severity: 'critical',
       ...(explained ? { cause: explained.cause } : {}),
-      summary: `${legacy ? `${jar.length} requests with a cookie jar reached ${counts.size} backends (${showCounts(counts)})` : `${moved.length} of ${sessions.length} sessions reached several backends with their cookies (${moved.slice(0, 3).map((s) => `session ${s.id}: ${showMove(s)}`).join('; ')}${moved.length > 3 ? '; …' : ''})`}${explained ? `: explained by ${explained.resource} (${explained.cause})` : ''}`,
-      evidence: [cite({ file: f.file }, legacy ? `jar phase backends: ${showCounts(counts)}` : `session ${moved[0]!.id}: ${showMove(moved[0]!)}`), ...(explained ? [explained.evidence[0]!] : [])],
-      ...(explained?.remediation
-        ? { remediationRef: explained.remediation }
+      summary: legacy
+        ? `${jar.length} requests with a cookie jar reached ${counts.size} backends (${showCounts(counts)})`
+        : `${moved.length} of ${sessions.length} sessions reached several backends with their cookies (${moved.slice(0, 3).map((s) => `session ${s.id}: ${showMove(s)}`).join('; ')}${moved.length > 3 ? '; …' : ''})`,
+      evidence: [cite({ file: f.file }, legacy ? `jar phase backends: ${showCounts(counts)}` : `session ${moved[0]!.id}: ${showMove(moved[0]!)}`)],
+      ...(explained
+        ? { attributedTo: explained.id, ...(explained.remediation ? { remediationRef: explained.remediation } : {}) }
         : { plan: advice('probe.collect-config', 'service', 'Collect the balancer configuration behind the URL', `requests with the cookie spread: ${showCounts(counts)}`, 'the layer that ignores the cookie identified', 'the cookie is sent but not honoured and no collected layer explains it: add the missing layer to the catalog (a second balancer, another controller) and run the check again') }),
     }];
   },

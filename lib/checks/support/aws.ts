@@ -3,14 +3,10 @@ import type { Evidence, JsonFile } from '../../evidence/bundle.ts';
 import type { TargetGroup, TargetHealthDescription } from '../../evidence/aws.ts';
 import { cite, lineOf } from '../../evidence/source.ts';
 import { idPart } from '../types.ts';
+import { controllerOwner, type ControllerOwner } from './controller.ts';
 
-/** Attribute defaults of ELB target groups when an attribute is absent from the output. */
-export const ATTRIBUTE_DEFAULTS: Record<string, string> = {
-  'stickiness.enabled': 'false',
-  'stickiness.lb_cookie.duration_seconds': '86400',
-  'stickiness.app_cookie.duration_seconds': '86400',
-  'deregistration_delay.timeout_seconds': '300',
-};
+export { ATTRIBUTE_DEFAULTS } from './elb-defaults.ts';
+import { ATTRIBUTE_DEFAULTS } from './elb-defaults.ts';
 
 /** A target group with everything the bundle holds about it. */
 export interface TargetGroupView {
@@ -26,6 +22,8 @@ export interface TargetGroupView {
   attr(key: string): string;
   /** Evidence string for one attribute: file, line and `key=value`. */
   cite(key: string): string;
+  /** The AWS Load Balancer Controller, when it owns the target group (aws/describe-tags.json): fixes go to its annotations. */
+  owner: ControllerOwner | undefined;
 }
 
 /**
@@ -37,8 +35,9 @@ export const targetGroups = memo1((ev: Evidence): TargetGroupView[] => {
   const listed = ev.aws.targetGroups?.data.TargetGroups ?? [];
   const names = new Set([...listed.map((t) => t.TargetGroupName), ...ev.aws.attributes.keys()]);
   const lbType = new Map((ev.aws.loadBalancers?.data.LoadBalancers ?? []).map((l) => [l.LoadBalancerArn, l.Type]));
+  const byName = new Map(listed.map((t) => [t.TargetGroupName, t]));
   return [...names].map((name) => {
-    const tg = listed.find((t) => t.TargetGroupName === name) ?? { TargetGroupArn: `(unknown ARN of ${name})`, TargetGroupName: name };
+    const tg = byName.get(name) ?? { TargetGroupArn: `(unknown ARN of ${name})`, TargetGroupName: name };
     const af = ev.aws.attributes.get(name);
     const hf = ev.aws.health.get(name);
     const attributes = af ? new Map(af.data.Attributes.map((a) => [a.Key, a.Value])) : undefined;
@@ -46,7 +45,7 @@ export const targetGroups = memo1((ev: Evidence): TargetGroupView[] => {
     const attr = (k: string) => attributes?.get(k) ?? (k === 'stickiness.type' ? (network ? 'source_ip' : 'lb_cookie') : (ATTRIBUTE_DEFAULTS[k] ?? ''));
     return {
       tg, name, key: idPart(name), resource: `target group ${name}`, network, attributes, attributesFile: af, health: hf?.data.TargetHealthDescriptions, healthFile: hf,
-      attr,
+      attr, owner: controllerOwner(ev, tg.TargetGroupArn),
       cite: (k: string) => {
         const present = attributes?.has(k);
         const file = af?.file ?? `aws/target-group-attributes/${name}.json`;

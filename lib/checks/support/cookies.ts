@@ -49,3 +49,15 @@ export function isLoopback(host: string): boolean {
 
 /** Known load-balancer affinity cookie names (exact or prefix). */
 export const LB_COOKIE_NAMES = ['AWSALB', 'AWSALBCORS', 'AWSALBTG', 'AWSALBTGCORS', 'AWSALBAPP-', 'INGRESSCOOKIE', 'SERVERID', 'route', 'ROUTEID', 'srv_id', 'sticky'];
+
+/**
+ * The attributes an affinity cookie needs for a service to be accepted and sent by browsers:
+ * `Secure` over HTTPS; for a cross-site app `SameSite=None`, which needs `Secure`, which browsers
+ * accept over plain HTTP only on loopback. `crossSitePossible` is false when no attribute can
+ * make a cross-site cookie work (plain HTTP on a public host).
+ */
+export function cookieNeeds(service: { tls: boolean; crossSite: boolean; hosts: string[] }): { secure: boolean; sameSiteNone: boolean; crossSitePossible: boolean } {
+  const crossSitePossible = service.tls || service.hosts.every(isLoopback);
+  const sameSiteNone = service.crossSite && crossSitePossible;
+  return { secure: service.tls || sameSiteNone, sameSiteNone, crossSitePossible };
+}

@@ -1,7 +1,8 @@
 import { memo1, memo2 } from './memo.ts';
-import { setting } from '../../evidence/haproxy.ts';
+import { proxyMode, setting, stickRules } from '../../evidence/haproxy.ts';
 import { idPart } from '../types.ts';
-import type { HaproxyConfig, HaproxyDirective, HaproxyProxy } from '../../evidence/haproxy.ts';
+import type { HaproxyConfig, HaproxyDirective, HaproxyProxy, HaproxyServer } from '../../evidence/haproxy.ts';
+import { tryDurationMs } from '../../evidence/duration.ts';
 import type { Service } from '../../evidence/service.ts';
 
 /** A request the service's clients make, for routing through frontends. */
@@ -252,18 +253,66 @@ export const eachServed = memo2((ev: { haproxy: HaproxyConfig[] }, service: Serv
   ),
 );
 
+/** Sample fetches that read HTTP: in `mode tcp` HAProxy has no HTTP message to read them from. */
+const HTTP_SAMPLE = /^(?:req\.|res\.)?(?:cook|scook|hdr|fhdr|url|urlp|url_param|path|base|query|method|capture|http_|body|ver\b|status)/;
+
+/** Whether a stick or hash expression is the client address. */
+const isSource = (expr: string) => /^src(?:$|,|\b)/.test(expr);
+
 /**
  * How a backend keeps clients on one server: a persistence cookie, a stick-table rule, or a
- * hash-based balance. `none` when nothing does.
+ * hash-based balance. `none` when nothing does. In `mode tcp` HAProxy ignores what needs HTTP
+ * (the `cookie` line, `balance uri|url_param|hdr`, sticking or hashing on a cookie or header):
+ * only the client address (`balance source`, `stick on src`) and layer-4 samples (RDP cookie,
+ * payload) count there; what was ignored is returned for the evidence.
  */
-export function affinityOf(proxy: HaproxyProxy): { kind: 'cookie' | 'stick' | 'source' | 'hash' | 'none'; ref?: HaproxyDirective['ref'] } {
+export function affinityOf(proxy: HaproxyProxy): { kind: 'cookie' | 'stick' | 'source' | 'hash' | 'none'; ref?: HaproxyDirective['ref']; ignored: HaproxyDirective[] } {
+  const http = proxyMode(proxy) === 'http';
+  const ignored: HaproxyDirective[] = [];
   const cookie = setting(proxy, 'cookie');
-  if (cookie) return { kind: 'cookie', ref: cookie.ref };
-  const stick = proxy.own.find((d) => d.keyword === 'stick' && (d.args[0] === 'on' || d.args[0] === 'match'));
-  if (stick) return { kind: /^src\b|^src$/.test(stick.args[1] ?? '') ? 'source' : 'stick', ref: stick.ref };
+  if (cookie && http) return { kind: 'cookie', ref: cookie.ref, ignored };
+  if (cookie) ignored.push(cookie);
+  for (const stick of proxy.own.filter((d) => d.keyword === 'stick' && (d.args[0] === 'on' || d.args[0] === 'match'))) {
+    const expr = stick.args[1] ?? '';
+    if (isSource(expr)) return { kind: 'source', ref: stick.ref, ignored };
+    if (!http && HTTP_SAMPLE.test(expr)) ignored.push(stick);
+    else return { kind: 'stick', ref: stick.ref, ignored };
+  }
   const balance = setting(proxy, 'balance');
   const algo = balance?.args[0] ?? 'roundrobin';
-  if (algo === 'source') return { kind: 'source', ref: balance!.ref };
-  if (/^(uri|url_param|hdr\(|rdp-cookie|hash)/.test(algo)) return { kind: 'hash', ref: balance!.ref };
-  return { kind: 'none' };
+  if (algo === 'source') return { kind: 'source', ref: balance!.ref, ignored };
+  if (algo === 'hash' && isSource(balance!.args[1] ?? '')) return { kind: 'source', ref: balance!.ref, ignored };
+  const layer7 = /^(uri|url_param|hdr\()/.test(algo) || (algo === 'hash' && HTTP_SAMPLE.test(balance!.args[1] ?? ''));
+  if (layer7 && !http) ignored.push(balance!);
+  else if (layer7 || /^(rdp-cookie|hash)/.test(algo)) return { kind: 'hash', ref: balance!.ref, ignored };
+  return { kind: 'none', ignored };
+}
+
+/**
+ * The `stick on|match` rules HAProxy applies: all of them in `mode http`; in `mode tcp` those on
+ * the client address or a layer-4 sample, not those that read a cookie or header.
+ */
+export function honouredStickRules(proxy: HaproxyProxy): ReturnType<typeof stickRules> {
+  const http = proxyMode(proxy) === 'http';
+  return stickRules(proxy).filter((r) => (r.verb === 'on' || r.verb === 'match') && (http || isSource(r.expr) || !HTTP_SAMPLE.test(r.expr)));
+}
+
+/**
+ * The directive that sets a proxy's mode (its own `mode`, else its defaults'), or undefined
+ * when none does and HAProxy's default, `tcp`, applies.
+ */
+export function modeLine(proxy: HaproxyProxy): HaproxyDirective | undefined {
+  return setting(proxy, 'mode');
+}
+
+/**
+ * Seconds of failed checks before HAProxy marks a server down: the first failure comes at most
+ * `inter` after the server breaks, the `fall - 1` after it `fastinter` apart (defaults:
+ * `inter` 2 s, `fall` 3, `fastinter` = `inter`).
+ */
+export function secondsToDown(s: HaproxyServer): { seconds: number; inter: number; fall: number; fastinter: number | undefined } {
+  const inter = (tryDurationMs(s.params.get('inter') ?? '2000', 'ms') ?? 2000) / 1000;
+  const fall = Number(s.params.get('fall') ?? '3') || 3;
+  const fastinter = s.params.has('fastinter') ? (tryDurationMs(s.params.get('fastinter'), 'ms') ?? inter * 1000) / 1000 : undefined;
+  return { seconds: inter + (fall - 1) * (fastinter ?? inter), inter, fall, fastinter };
 }

@@ -1,3 +1,4 @@
+import { memo1 } from './memo.ts';
 import type { Evidence } from '../../evidence/bundle.ts';
 import type { MetricDataResult } from '../../evidence/aws.ts';
 
@@ -9,14 +10,14 @@ export interface Series {
   raw: MetricDataResult;
 }
 
-/** The series of the bundle's metrics file, each with its points sorted by time. */
-export function series(ev: Evidence): Series[] {
-  return (ev.aws.metrics?.data.MetricDataResults ?? []).map((r) => {
+/** The series of the bundle's metrics file, each with its points sorted by time (computed once per bundle). */
+export const series = memo1((ev: Evidence): Series[] =>
+  (ev.aws.metrics?.data.MetricDataResults ?? []).map((r) => {
     const [metric = '', dimension = ''] = (r.Label ?? r.Id).split(/\s+/, 2);
     const points = r.Values.map((v, i) => ({ t: r.Timestamps[i] ?? '', v })).sort((a, b) => (a.t < b.t ? -1 : a.t > b.t ? 1 : 0));
     return { metric, dimension, points, raw: r };
-  });
-}
+  }),
+);
 
 /** The target group name of a `targetgroup/<name>/<id>` dimension. */
 export const tgName = (dimension: string) => dimension.split('/')[1] ?? dimension;

@@ -1,5 +1,5 @@
 import { memo2 } from './memo.ts';
-import { matchLocation, matchServer, upstreamName, type NginxConfig, type NginxLocation, type NginxMap, type NginxServer, type NginxUpstream } from '../../evidence/nginx.ts';
+import { matchLocation, matchServer, upstreamName, type NginxAddHeader, type NginxConfig, type NginxLocation, type NginxMap, type NginxServer, type NginxUpstream } from '../../evidence/nginx.ts';
 import type { Service } from '../../evidence/service.ts';
 import { idPart } from '../types.ts';
 
@@ -83,4 +83,60 @@ export function stickyParams(args: string[]): Map<string, string> {
     else m.set(a, '');
   }
   return m;
+}
+
+/** NGINX's own route cookie on an upstream: the open-source way to stick from the first request. */
+export interface RouteCookie {
+  /** The cookie's name (`route`). */
+  name: string;
+  /** The variable the upstream hashes on (`$sticky_route`). */
+  variable: string;
+  map: NginxMap;
+  /** Page locations whose responses set the cookie from the variable, and those that do not. */
+  setBy: { location: NginxLocation; header: NginxAddHeader }[];
+  unset: NginxLocation[];
+}
+
+const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/**
+ * A map that turns cookie `name` into a hash key: the cookie's value when the client sends it,
+ * a fresh per-request value (`$request_id`) when it does not. Returns the cookie name. A map
+ * that falls back to something else (`$remote_addr` before the app's session cookie exists) is
+ * not one: it hashes on the app's cookie, with its first-request gap.
+ */
+export function routeMapCookie(map: NginxMap): string | undefined {
+  const cookie = /^\$cookie_([A-Za-z0-9_]+)$/.exec(map.source)?.[1];
+  if (!cookie) return undefined;
+  const value = (k: string) => map.entries.find((e) => e.key === k)?.value;
+  const empty = value('') ?? value('default');
+  const fresh = empty !== undefined && /\$(request_id|\{request_id\})/.test(empty);
+  const passes = value('default') === map.source || map.entries.some((e) => e.key.startsWith('~') && (e.value === map.source || /^\$\d+$/.test(e.value)));
+  return fresh && passes ? cookie : undefined;
+}
+
+/**
+ * Recognises the open-source route-cookie pattern on a served upstream (CAUSES.md):
+ * `map $cookie_route $route { "" $request_id; default $cookie_route; }`, `hash $route consistent`
+ * and `add_header Set-Cookie "route=$route; ..."` on the locations that serve the pages. The
+ * first request is hashed on its request id and the cookie pins every later one to the same
+ * server. Undefined when the upstream does not hash on such a map.
+ */
+export function routeCookieOf(s: ServedUpstream): RouteCookie | undefined {
+  const u = s.upstream;
+  if (u.method !== 'hash' || !u.hashKey) return undefined;
+  const variable = u.hashKey.replace(/^\$\{(\w+)\}$/, '$$$1');
+  const map = s.cfg.maps.find((m) => m.variable === variable);
+  const name = map && routeMapCookie(map);
+  if (!map || !name) return undefined;
+  const sets = new RegExp(`^${escapeRe(name)}=(${escapeRe(variable)}|\\$\\{${escapeRe(variable.slice(1))}\\})(;|$)`);
+  const setBy: RouteCookie['setBy'] = [];
+  const unset: NginxLocation[] = [];
+  for (const p of s.pages) {
+    if (setBy.some((x) => x.location === p.location) || unset.includes(p.location)) continue;
+    const header = p.location.addHeaders.find((h) => h.name.toLowerCase() === 'set-cookie' && sets.test(h.value.trim()));
+    if (header) setBy.push({ location: p.location, header });
+    else unset.push(p.location);
+  }
+  return { name, variable, map, setBy, unset };
 }

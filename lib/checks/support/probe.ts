@@ -1,5 +1,5 @@
 import type { Evidence } from '../../evidence/bundle.ts';
-import { cookieOf, stickRules } from '../../evidence/haproxy.ts';
+import { cookieOf } from '../../evidence/haproxy.ts';
 import type { ProbeCookie, ProbeExchange } from '../../evidence/probe.ts';
 import type { Service } from '../../evidence/service.ts';
 import { advice } from '../../remediations/advice.ts';
@@ -7,33 +7,59 @@ import type { Plan } from '../../remediations/types.ts';
 import type { Cause, Finding } from '../types.ts';
 import { targetGroups } from './aws.ts';
 import { LB_COOKIE_NAMES } from './cookies.ts';
-import { eachServed } from './haproxy.ts';
+import { eachServed, honouredStickRules } from './haproxy.ts';
 import { annotation } from './kubernetes.ts';
-import { eachUpstream } from './nginx.ts';
+import { eachUpstream, routeCookieOf } from './nginx.ts';
 
 /**
- * The cookie names that carry affinity for this service: the catalog's `probe.cookie`, the
- * app's `sessionCookie` when an NGINX upstream hashes on it, the cookie a HAProxy stick-table
- * keys on (`stick on req.cook(sid)`), the names the collected configs declare (HAProxy `cookie`, ingress-nginx `session-cookie-name`,
- * NGINX Plus `sticky cookie`, ALB `app_cookie`), and the balancers' well-known defaults.
+ * The affinity cookie names the collected configuration declares: the catalog's `probe.cookie`,
+ * the app's `sessionCookie` when an NGINX upstream hashes on it, the cookie a HAProxy
+ * stick-table keys on (`stick on req.cook(sid)`), HAProxy `cookie`, ingress-nginx
+ * `session-cookie-name`, NGINX Plus `sticky cookie`, an open-source NGINX route cookie, ALB
+ * `app_cookie`.
  */
-export function affinityCookieNames(ev: Evidence, service: Service): string[] {
+export function configuredCookieNames(ev: Evidence, service: Service): string[] {
   const names = new Set<string>();
   if (service.probe?.cookie) names.add(service.probe.cookie);
   if (service.sessionCookie && eachUpstream(ev, service).some((s) => s.upstream.hashKey?.includes(`$cookie_${service.sessionCookie}`))) names.add(service.sessionCookie);
   for (const { sb } of eachServed(ev, service)) {
     const c = cookieOf(sb.proxy);
     if (c) names.add(c.name);
-    for (const r of stickRules(sb.proxy)) {
+    for (const r of honouredStickRules(sb.proxy)) {
       const m = /^(?:req\.)?cook\(([^)]+)\)$/.exec(r.expr);
       if (m) names.add(m[1]!);
     }
   }
-  for (const s of eachUpstream(ev, service)) if (s.upstream.sticky?.kind === 'cookie' && s.upstream.sticky.args[0]) names.add(s.upstream.sticky.args[0]);
+  for (const s of eachUpstream(ev, service)) {
+    if (s.upstream.sticky?.kind === 'cookie' && s.upstream.sticky.args[0]) names.add(s.upstream.sticky.args[0]);
+    const route = routeCookieOf(s);
+    if (route) names.add(route.name);
+  }
   for (const o of ev.kubernetes) if (o.kind === 'Ingress' && annotation(o, 'affinity') === 'cookie') names.add(annotation(o, 'session-cookie-name') ?? 'INGRESSCOOKIE');
   for (const v of targetGroups(ev)) if (v.attr('stickiness.type') === 'app_cookie') names.add(v.attr('stickiness.app_cookie.cookie_name'));
-  for (const n of LB_COOKIE_NAMES) names.add(n);
   return [...names].filter(Boolean);
+}
+
+/**
+ * The cookie names that carry affinity for this service: the {@link configuredCookieNames} and
+ * the balancers' well-known defaults.
+ */
+export function affinityCookieNames(ev: Evidence, service: Service): string[] {
+  return [...new Set([...configuredCookieNames(ev, service), ...LB_COOKIE_NAMES])];
+}
+
+/**
+ * What the probe missed, for a finding's evidence, naming only cookies that concern this service:
+ * the configured names (and ALB's own when the service has an AWS layer); when nothing in the
+ * collected configuration sets one, says so; only a probe with no configuration beside it lists
+ * the balancers' usual names.
+ */
+export function missingCookieText(ev: Evidence, service: Service): string {
+  const names = [...configuredCookieNames(ev, service), ...(ev.present.has('aws') ? ['AWSALB'] : [])];
+  if (names.length) return `no Set-Cookie of ${[...new Set(names)].join(', ')}`;
+  const configs = (['aws', 'haproxy', 'nginx', 'kubernetes'] as const).filter((l) => ev.present.has(l));
+  if (configs.length) return `no affinity Set-Cookie, and the collected ${configs.join(', ')} configuration sets none`;
+  return 'no Set-Cookie among the balancers\' usual affinity cookies (AWSALB, INGRESSCOOKIE, SERVERID, route, ...)';
 }
 
 /** Whether a cookie name is one of the affinity names (names ending in `-` are prefixes). */
@@ -118,10 +144,21 @@ export function cookieAdvice(name: string, before: string, after: string): Plan 
 }
 
 /**
- * The fix for a live symptom: the plan of a configuration finding with the same cause when one
- * explains it (the probe then points at it), else cookie advice.
+ * The configuration finding that explains a live symptom: one of the same cause on another
+ * layer, preferring one that names the cookie the symptom is about (an ALB cookie's problem is
+ * not explained by HAProxy's). The symptom is then folded into it (`attributedTo`).
  */
-export function liveFix(findings: readonly Finding[], cause: Cause, fallback: () => Plan): { remediationRef: string } | { plan: Plan } {
-  const explained = findings.find((f) => f.cause === cause && f.layer !== 'probe' && f.remediation);
-  return explained?.remediation ? { remediationRef: explained.remediation } : { plan: fallback() };
+export function explaining(findings: readonly Finding[], cause: Cause, cookie?: string): Finding | undefined {
+  const candidates = findings.filter((f) => f.cause === cause && f.layer !== 'probe');
+  const named = cookie ? candidates.find((f) => new RegExp(`\\b${cookie.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\b`).test(`${f.summary} ${f.evidence.join(' ')}`)) : undefined;
+  return named ?? candidates.find((f) => f.remediation) ?? candidates[0];
+}
+
+/**
+ * The fix for a live symptom: folded into the configuration finding with the same cause when
+ * one explains it (its plan is the fix), else cookie advice.
+ */
+export function liveFix(findings: readonly Finding[], cause: Cause, fallback: () => Plan, cookie?: string): { attributedTo: string; remediationRef?: string } | { plan: Plan } {
+  const explained = explaining(findings, cause, cookie);
+  return explained ? { attributedTo: explained.id, ...(explained.remediation ? { remediationRef: explained.remediation } : {}) } : { plan: fallback() };
 }

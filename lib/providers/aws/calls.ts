@@ -52,6 +52,9 @@ export class RateLimiter {
 const THROTTLED = /^(Throttling|ThrottlingException|TooManyRequestsException|RequestLimitExceeded|SlowDown|PriorRequestNotComplete)$/;
 const DENIED = /^(AccessDenied|AccessDeniedException|UnauthorizedOperation|UnrecognizedClientException|InvalidClientTokenId|ExpiredToken)$/;
 
+/** Whether an AWS error means the caller lacks a permission (or valid credentials). */
+export const isDenied = (e: unknown): boolean => DENIED.test((e as { name?: string }).name ?? '');
+
 /**
  * Calls one AWS API operation through the limiter, retrying throttling with exponential
  * back-off and jitter (on top of the SDK's standard retry mode), and turns a missing permission
@@ -64,7 +67,7 @@ export async function awsCall<T>(service: string, operation: string, limiter: Ra
       return await fn();
     } catch (e) {
       const name = (e as { name?: string }).name ?? '';
-      if (DENIED.test(name)) throw new ProviderError(`missing permission ${service}:${operation}`, { cause: e });
+      if (isDenied(e)) throw new ProviderError(`missing permission ${service}:${operation}`, { cause: e });
       if (THROTTLED.test(name) && attempt < attempts) {
         await clock.sleep(Math.min(10_000, 200 * 2 ** (attempt - 1)) * (0.5 + Math.random() / 2));
         continue;

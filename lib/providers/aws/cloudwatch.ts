@@ -69,7 +69,7 @@ export async function collectCloudwatch(client: CloudWatchClient, tgs: TargetGro
       );
       for (const m of r.MetricDataResults ?? []) {
         const prev = results.get(m.Id!);
-        results.set(m.Id!, prev ? { ...prev, Timestamps: [...(prev.Timestamps ?? []), ...(m.Timestamps ?? [])], Values: [...(prev.Values ?? []), ...(m.Values ?? [])] } : m);
+        results.set(m.Id!, prev ? { ...prev, Timestamps: [...(prev.Timestamps ?? []), ...(m.Timestamps ?? [])], Values: [...(prev.Values ?? []), ...(m.Values ?? [])], StatusCode: m.StatusCode } : m);
       }
       token = r.NextToken;
     } while (token);

@@ -31,6 +31,8 @@ export interface Elbv2Evidence {
   rules: Map<string, Rule[]>;
   attributes: Map<string, { Key?: string; Value?: string }[]>;
   health: Map<string, unknown[]>;
+  /** DescribeTags of the target groups and load balancers (who owns them: the AWS Load Balancer Controller tags its own). */
+  tags: { ResourceArn?: string; Tags?: { Key?: string; Value?: string }[] }[];
 }
 
 const forwardsTo = (actions: Action[] | undefined, arns: Set<string>) =>
@@ -39,8 +41,9 @@ const forwardsTo = (actions: Action[] | undefined, arns: Set<string>) =>
 /**
  * Collects a service's ELB evidence: its target groups (from the catalog's ARNs, its load
  * balancers' or listeners', or by discovery on the `sticky:service` tag in batches of 20),
- * their attributes and target health, their load balancers, and the listeners and rules that
- * forward to them. Paginated, rate limited, throttling retried.
+ * their attributes and target health, their load balancers, the listeners and rules that
+ * forward to them, and the tags of the target groups and load balancers (in batches of 20; the
+ * ones discovery already read are not asked again). Paginated, rate limited, throttling retried.
  */
 export async function collectElbv2(service: Service, client: ElasticLoadBalancingV2Client, clock: Clock = realClock): Promise<Elbv2Evidence> {
   const aws = service.aws!;
@@ -69,6 +72,7 @@ export async function collectElbv2(service: Service, client: ElasticLoadBalancin
 
   let targetGroups: TargetGroup[] = [];
   let listeners: Listener[] | undefined;
+  const tagsOf = new Map<string, { ResourceArn?: string; Tags?: { Key?: string; Value?: string }[] }>();
   if (aws.targetGroupArns?.length) {
     targetGroups = (await mapLimit(batches(aws.targetGroupArns, 20), CONCURRENCY, (b) => describeTgs({ TargetGroupArns: b }))).flat();
   } else if (aws.loadBalancerArns?.length) {
@@ -80,7 +84,10 @@ export async function collectElbv2(service: Service, client: ElasticLoadBalancin
     const tagged = new Set<string>();
     for (const b of batches(all.map((t) => t.TargetGroupArn!), 20)) {
       const r = await call('DescribeTags', () => client.send(new DescribeTagsCommand({ ResourceArns: b })));
-      for (const d of r.TagDescriptions ?? []) if (d.Tags?.some((t) => t.Key === SERVICE_TAG && t.Value === service.name)) tagged.add(d.ResourceArn!);
+      for (const d of r.TagDescriptions ?? []) {
+        tagsOf.set(d.ResourceArn!, d);
+        if (d.Tags?.some((t) => t.Key === SERVICE_TAG && t.Value === service.name)) tagged.add(d.ResourceArn!);
+      }
     }
     targetGroups = all.filter((t) => tagged.has(t.TargetGroupArn!));
     if (targetGroups.length === 0) throw new ProviderError(`no target group is tagged ${SERVICE_TAG}=${service.name} in ${aws.region}, and the catalog lists no ARNs`);
@@ -130,7 +137,13 @@ export async function collectElbv2(service: Service, client: ElasticLoadBalancin
     const h = await call('DescribeTargetHealth', () => client.send(new DescribeTargetHealthCommand({ TargetGroupArn: tg.TargetGroupArn! })));
     health.set(tg.TargetGroupName!, h.TargetHealthDescriptions ?? []);
   });
-  return { loadBalancers, targetGroups, listeners: keptListeners, rules, attributes, health };
+  const untagged = [...targetGroups.map((t) => t.TargetGroupArn!), ...loadBalancers.map((l) => l.LoadBalancerArn!)].filter((a) => !tagsOf.has(a));
+  for (const b of batches(untagged, 20)) {
+    const r = await call('DescribeTags', () => client.send(new DescribeTagsCommand({ ResourceArns: b })));
+    for (const d of r.TagDescriptions ?? []) tagsOf.set(d.ResourceArn!, d);
+  }
+  const tags = [...targetGroups.map((t) => t.TargetGroupArn!), ...loadBalancers.map((l) => l.LoadBalancerArn!)].flatMap((a) => (tagsOf.has(a) ? [tagsOf.get(a)!] : []));
+  return { loadBalancers, targetGroups, listeners: keptListeners, rules, attributes, health, tags };
 }
 
 /** Lays ELB evidence out as the bundle's `aws/` files, in the AWS CLI's output shapes. */
@@ -140,6 +153,7 @@ export function elbv2Files(e: Elbv2Evidence): Record<string, string> {
     'aws/describe-load-balancers.json': j({ LoadBalancers: e.loadBalancers }),
     'aws/describe-target-groups.json': j({ TargetGroups: e.targetGroups }),
     'aws/describe-listeners.json': j({ Listeners: e.listeners }),
+    'aws/describe-tags.json': j({ TagDescriptions: e.tags }),
   };
   for (const [name, attrs] of e.attributes) files[`aws/target-group-attributes/${name}.json`] = j({ Attributes: attrs });
   for (const [name, h] of e.health) files[`aws/target-health/${name}.json`] = j({ TargetHealthDescriptions: h });

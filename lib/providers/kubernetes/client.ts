@@ -46,9 +46,12 @@ export async function kubeClients(loc: KubernetesLocation): Promise<KubeClients>
 /**
  * Serializes a client model object to the wire (and `kubectl get -o yaml`) shape: the client's
  * own serializer picks the model by apiVersion and kind, which list items lack, so they are set.
+ * A core `v1` Event is the exception: the client resolves `v1`/`Event` to the model of
+ * `events.k8s.io/v1` Events and cannot dump it, and its fields carry their wire names already,
+ * so it goes through JSON.
  */
 export function wire(obj: object, apiVersion: string, kind: string): Record<string, unknown> {
   const typed = Object.assign(obj, { apiVersion, kind });
-  const plain = parse(k8s.dumpYaml(typed)) as Record<string, unknown>;
+  const plain = (apiVersion === 'v1' && kind === 'Event' ? JSON.parse(JSON.stringify(typed)) : parse(k8s.dumpYaml(typed))) as Record<string, unknown>;
   return { apiVersion, kind, ...plain };
 }

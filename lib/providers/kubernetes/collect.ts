@@ -14,14 +14,26 @@ type Obj = Record<string, unknown> & { metadata?: { name?: string; namespace?: s
 
 const list = (items: Obj[]) => stringify({ apiVersion: 'v1', kind: 'List', items, metadata: { resourceVersion: '' } });
 
+/** The Services an AWS Load Balancer Controller forward action (`actions.<name>` JSON) sends to. */
+function forwardServices(json: string | undefined): string[] {
+  try {
+    const a = JSON.parse(json ?? 'null') as { forwardConfig?: { targetGroups?: { serviceName?: string }[] } } | null;
+    return (a?.forwardConfig?.targetGroups ?? []).flatMap((t) => (t.serviceName ? [t.serviceName] : []));
+  } catch {
+    return [];
+  }
+}
+
 const selector = (labels: Record<string, string> | undefined) => Object.entries(labels ?? {}).map(([k, v]) => `${k}=${v}`).join(',');
 
 /**
  * Collects what decides a service's affinity in the cluster, as `kubectl get -o yaml` prints it:
  * every Ingress serving its hosts (in all namespaces when allowed: affinity applies only to the
  * paths of the Ingress that carries it), the Services behind them, the Deployment or
- * StatefulSet, its ReplicaSets, EndpointSlices, autoscalers, recent pod events, and the
- * ingress-nginx controller ConfigMap when readable. Optional reads that are forbidden become
+ * StatefulSet, its ReplicaSets, EndpointSlices, autoscalers, recent pod events, the
+ * ingress-nginx controller ConfigMap and the IngressClasses when readable (which controller
+ * serves an Ingress). The Services of AWS Load Balancer Controller forward actions are
+ * collected like any backend. Optional reads that are forbidden become
  * notes; a forbidden or failing core read fails the layer with the permission it lacks.
  */
 export async function collectKubernetes(service: Service, clients?: KubeClients): Promise<{ files: Record<string, string>; notes: string[] }> {
@@ -56,7 +68,14 @@ export async function collectKubernetes(service: Service, clients?: KubeClients)
   const svcNames = new Set<string>();
   for (const i of served) {
     if (i.metadata?.namespace !== ns) continue;
-    for (const r of i.spec?.rules ?? []) for (const p of r.http?.paths ?? []) if (p.backend.service?.name) svcNames.add(p.backend.service.name);
+    for (const r of i.spec?.rules ?? []) {
+      for (const p of r.http?.paths ?? []) {
+        const name = p.backend.service?.name;
+        if (!name) continue;
+        if (p.backend.service?.port?.name === 'use-annotation') for (const s of forwardServices(i.metadata?.annotations?.[`alb.ingress.kubernetes.io/actions.${name}`])) svcNames.add(s);
+        else svcNames.add(name);
+      }
+    }
     if (i.spec?.defaultBackend?.service?.name) svcNames.add(i.spec.defaultBackend.service.name);
   }
   if (loc.service) svcNames.add(loc.service);
@@ -101,6 +120,7 @@ export async function collectKubernetes(service: Service, clients?: KubeClients)
     .filter((e) => EVENT_REASONS.has(e.reason ?? '') && [...names].some((n) => n && (e.involvedObject.name === n || e.involvedObject.name?.startsWith(`${n}-`))))
     .map((e) => wire(e, 'v1', 'Event') as Obj);
   const cm = await may('the ingress-nginx controller configmap', 'get', () => c.core.readNamespacedConfigMap(CONTROLLER_CONFIGMAP));
+  const classes = ingressObjs.length > 0 ? ((await may('ingressclasses', 'list', () => c.networking.listIngressClass()))?.items ?? []).map((x) => wire(x, 'networking.k8s.io/v1', 'IngressClass') as Obj) : [];
 
   const files: Record<string, string> = {
     'kubernetes/ingresses.yaml': list(ingressObjs),
@@ -111,5 +131,6 @@ export async function collectKubernetes(service: Service, clients?: KubeClients)
   if (hpas.length) files['kubernetes/autoscalers.yaml'] = list(hpas);
   if (events.length) files['kubernetes/events.yaml'] = list(events);
   if (cm) files['kubernetes/ingress-nginx-controller.yaml'] = stringify(wire(cm, 'v1', 'ConfigMap'));
+  if (classes.length) files['kubernetes/ingressclasses.yaml'] = list(classes);
   return { files, notes };
 }

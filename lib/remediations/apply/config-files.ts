@@ -13,61 +13,82 @@ import { ApplyError, DriftError, ValidationError } from './errors.ts';
 
 const run = promisify(execFile);
 
-/** One live file a plan changes: its path, the text collected, the text now, the text wanted. */
+/** One live file a plan changes: its instance, its path, the text collected, the text now, the text wanted. */
 interface FileChange {
+  instance: string;
   path: string;
   collected: string;
   live: string;
   next: string;
 }
 
-/** What was done, so it can be undone. */
+/** What was done, so it can be undone: every file written, with its backup and its instance. */
 export interface ConfigChange {
   layer: 'haproxy' | 'nginx';
   instance: string;
-  files: { path: string; backup: string }[];
+  files: { path: string; backup: string; instance?: string }[];
 }
 
-function instanceOf(plan: Plan, service: Service) {
-  const name = String(plan.target.instance ?? '');
-  if (plan.layer === 'haproxy') {
+type Layer = 'haproxy' | 'nginx';
+type Instance = { kind: Layer; name: string; config: string; entry: NonNullable<Service['haproxy']>[number] | NonNullable<Service['nginx']>[number] };
+
+function instanceNamed(layer: Layer, name: string, service: Service): Instance {
+  if (layer === 'haproxy') {
     const h = service.haproxy?.find((x) => x.name === name);
     if (!h) throw new ApplyError(`HAProxy instance "${name}" is not in the service's catalog entry`);
-    return { kind: 'haproxy' as const, name, config: h.config, entry: h };
+    return { kind: 'haproxy', name, config: h.config, entry: h };
   }
   const n = service.nginx?.find((x) => x.name === name);
   if (!n) throw new ApplyError(`NGINX instance "${name}" is not in the service's catalog entry`);
-  return { kind: 'nginx' as const, name, config: n.config, entry: n };
+  return { kind: 'nginx', name, config: n.config, entry: n };
 }
 
 /**
- * Works out the new text of every live file a config plan edits and refuses on drift: each
- * live file must still read exactly as collected, and every line an edit replaces must still
- * say what the plan's `before` says.
+ * The instances a config plan edits, each with its edits: the instance is named by the bundle
+ * file an edit points at (`haproxy/edge2.cfg` is edge2), so one plan can change several
+ * instances (the same cookie values on every HAProxy that serves a backend).
  */
-export async function prepareConfigChange(plan: Plan, service: Service, bundle: RawBundle): Promise<FileChange[]> {
-  const inst = instanceOf(plan, service);
+function editsByInstance(plan: Plan, service: Service): { inst: Instance; edits: LineEdit[] }[] {
+  const layer = plan.layer as Layer;
   const edits = (plan.target.edits ?? []) as LineEdit[];
   if (edits.length === 0) throw new ApplyError(`plan ${plan.id} has no edits`);
-  const byPath = new Map<string, { line: number; before: string; after: string }[]>();
+  const out = new Map<string, { inst: Instance; edits: LineEdit[] }>();
   for (const e of edits) {
-    const t = liveTarget(e, inst.config);
-    byPath.set(t.path, [...(byPath.get(t.path) ?? []), { line: t.line, before: e.before, after: e.after }]);
+    const name = new RegExp(`^${layer}/([^/]+)\\.(cfg|conf)$`).exec(e.file)?.[1] ?? String(plan.target.instance ?? '');
+    const group = out.get(name) ?? { inst: instanceNamed(layer, name, service), edits: [] };
+    group.edits.push(e);
+    out.set(name, group);
   }
+  return [...out.values()];
+}
+
+/**
+ * Works out the new text of every live file a config plan edits, on every instance it edits, and
+ * refuses on drift: each live file must still read exactly as collected, and every line an edit
+ * replaces must still say what the plan's `before` says.
+ */
+export async function prepareConfigChange(plan: Plan, service: Service, bundle: RawBundle): Promise<FileChange[]> {
   const changes: FileChange[] = [];
-  for (const [path, fileEdits] of byPath) {
-    const bundled = bundle.files.get(`${inst.kind}/${inst.name}.${inst.kind === 'haproxy' ? 'cfg' : 'conf'}`);
-    const collected = bundled === undefined ? undefined : inst.kind === 'nginx' ? dumpSection(bundled, path) : bundled;
-    if (collected === undefined) throw new ApplyError(`the evidence holds no copy of ${path}`);
-    const live = await readFile(path, 'utf8').catch((e: NodeJS.ErrnoException) => {
-      throw new ApplyError(`cannot read ${path} (${e.code ?? e.message})`, { cause: e });
-    });
-    if (live.replace(/\n+$/, '') !== collected.replace(/\n+$/, '')) throw new DriftError(`${path} changed since the evidence was collected; collect again before applying`);
-    const lines = live.split('\n');
-    for (const e of fileEdits) {
-      if (e.before && lines[e.line - 1]?.trim() !== e.before.trim()) throw new DriftError(`${path}:${e.line} no longer reads "${e.before}"`);
+  for (const { inst, edits } of editsByInstance(plan, service)) {
+    const byPath = new Map<string, { line: number; before: string; after: string }[]>();
+    for (const e of edits) {
+      const t = liveTarget(e, inst.config);
+      byPath.set(t.path, [...(byPath.get(t.path) ?? []), { line: t.line, before: e.before, after: e.after }]);
     }
-    changes.push({ path, collected, live, next: applyLineEdits(live, fileEdits) });
+    for (const [path, fileEdits] of byPath) {
+      const bundled = bundle.files.get(`${inst.kind}/${inst.name}.${inst.kind === 'haproxy' ? 'cfg' : 'conf'}`);
+      const collected = bundled === undefined ? undefined : inst.kind === 'nginx' ? dumpSection(bundled, path) : bundled;
+      if (collected === undefined) throw new ApplyError(`the evidence holds no copy of ${path}`);
+      const live = await readFile(path, 'utf8').catch((e: NodeJS.ErrnoException) => {
+        throw new ApplyError(`cannot read ${path} (${e.code ?? e.message})`, { cause: e });
+      });
+      if (live.replace(/\n+$/, '') !== collected.replace(/\n+$/, '')) throw new DriftError(`${path} changed since the evidence was collected; collect again before applying`);
+      const lines = live.split('\n');
+      for (const e of fileEdits) {
+        if (e.before && lines[e.line - 1]?.trim() !== e.before.trim()) throw new DriftError(`${path}:${e.line} no longer reads "${e.before}"`);
+      }
+      changes.push({ instance: inst.name, path, collected, live, next: applyLineEdits(live, fileEdits) });
+    }
   }
   return changes;
 }
@@ -136,7 +157,12 @@ async function writeAtomically(path: string, text: string): Promise<void> {
  * it is sent again after 1.5 s without a new worker), or `nginx -s reload`.
  */
 export async function reload(plan: Plan, service: Service): Promise<void> {
-  const inst = instanceOf(plan, service);
+  await reloadInstance(plan.layer as Layer, String(plan.target.instance ?? ''), service);
+}
+
+/** {@link reload} of one named instance of a layer. */
+export async function reloadInstance(layer: Layer, name: string, service: Service): Promise<void> {
+  const inst = instanceNamed(layer, name, service);
   if (inst.kind === 'haproxy') {
     const h = inst.entry as NonNullable<Service['haproxy']>[number];
     if (!h.pidFile) throw new ApplyError(`no pidFile for HAProxy ${h.name} in the catalog: cannot reload it`);
@@ -169,34 +195,52 @@ export async function reload(plan: Plan, service: Service): Promise<void> {
 }
 
 /**
- * Validates, then writes every changed file atomically next to a timestamped backup, then
- * reloads. A validation failure writes nothing; a failed reload restores the backups.
+ * Validates every instance's change first (nothing is written unless all pass), then per instance
+ * writes its changed files atomically next to timestamped backups and reloads it. When a write or
+ * reload fails, every instance already changed is put back (its backups restored, reloaded
+ * again), so a plan that spans instances is applied to all of them or to none.
  */
 export async function applyConfigChange(plan: Plan, service: Service, changes: FileChange[], stamp: string): Promise<ConfigChange> {
-  const inst = instanceOf(plan, service);
-  if (inst.kind === 'haproxy') {
-    if (changes.length !== 1 || changes[0]!.path !== inst.config) throw new ApplyError('HAProxy plans edit the instance\'s one configuration file');
-    await validateHaproxy(inst.config, changes[0]!.next);
-  } else {
-    await validateNginx((inst.entry as { binary?: string }).binary ?? 'nginx', inst.config, changes);
+  const layer = plan.layer as Layer;
+  const groups = new Map<string, FileChange[]>();
+  for (const c of changes) groups.set(c.instance, [...(groups.get(c.instance) ?? []), c]);
+  const instances = [...groups.keys()].map((name) => instanceNamed(layer, name, service));
+  for (const inst of instances) {
+    const mine = groups.get(inst.name)!;
+    if (inst.kind === 'haproxy') {
+      if (mine.length !== 1 || mine[0]!.path !== inst.config) throw new ApplyError('HAProxy plans edit the instance\'s one configuration file');
+      await validateHaproxy(inst.config, mine[0]!.next);
+    } else {
+      await validateNginx((inst.entry as { binary?: string }).binary ?? 'nginx', inst.config, mine);
+    }
   }
-  const done: ConfigChange = { layer: inst.kind, instance: inst.name, files: [] };
-  for (const c of changes) {
-    const backup = `${c.path}.sticky-${stamp}.bak`;
-    await copyFile(c.path, backup);
-    done.files.push({ path: c.path, backup });
-    await writeAtomically(c.path, c.next);
-  }
+  const done: ConfigChange = { layer, instance: instances.map((i) => i.name).join(', '), files: [] };
+  const reloaded: string[] = [];
   try {
-    await reload(plan, service);
+    for (const inst of instances) {
+      for (const c of groups.get(inst.name)!) {
+        const backup = `${c.path}.sticky-${stamp}.bak`;
+        await copyFile(c.path, backup);
+        done.files.push({ path: c.path, backup, instance: inst.name });
+        await writeAtomically(c.path, c.next);
+      }
+      await reloadInstance(layer, inst.name, service);
+      reloaded.push(inst.name);
+    }
   } catch (e) {
     await restoreConfig(done);
+    for (const name of reloaded) await reloadInstance(layer, name, service).catch(() => undefined);
     throw e;
   }
   return done;
 }
 
-/** Puts the backups back (atomically) and removes them; the caller reloads. */
+/** Puts the backups back (atomically); the caller reloads the instances ({@link instancesOf}). */
 export async function restoreConfig(change: ConfigChange): Promise<void> {
   for (const f of change.files) await writeAtomically(f.path, await readFile(f.backup, 'utf8'));
+}
+
+/** The instances a change wrote to, in order (older undo records name one instance on the change). */
+export function instancesOf(change: ConfigChange): string[] {
+  return [...new Set(change.files.map((f) => f.instance ?? change.instance))];
 }

@@ -1,6 +1,7 @@
 import { ATTRIBUTE_DEFAULTS } from '../../checks/support/aws.ts';
 import type { Service } from '../../evidence/service.ts';
-import { ApplyError, DriftError } from './errors.ts';
+import { isDenied } from '../../providers/aws/calls.ts';
+import { ApplyError, DriftError, ValidationError } from './errors.ts';
 import type { Plan } from '../types.ts';
 
 type Attr = { Key: string; Value: string };
@@ -12,6 +13,29 @@ function canonical(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(canonical);
   if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).filter(([, x]) => x !== undefined).sort(([a], [b]) => a.localeCompare(b)).map(([k, x]) => [k, canonical(x)]));
   return v;
+}
+
+/** ELB errors that reject the request itself: ELB validated it and changed nothing. */
+const REJECTED = /^(ValidationError|InvalidConfigurationRequest|IncompatibleProtocols|TargetGroupAssociationLimit|TooManyActions|InvalidLoadBalancerAction|OperationNotPermitted)(Exception)?$/;
+const NOT_FOUND = /^(TargetGroup|Listener|Rule|LoadBalancer)NotFound(Exception)?$/;
+
+/**
+ * Runs one ELB call of an apply and turns its failure into the outcome it means: the resource
+ * gone since collection is drift (refused), a request ELB rejects changed nothing (refused), a
+ * missing permission or any other failure fails the apply with the reason.
+ */
+async function elbCall<T>(op: string, what: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (e) {
+    const name = (e as { name?: string }).name ?? '';
+    const code = name.replace(/Exception$/, '');
+    const message = ((e as Error).message ?? '').slice(0, 300);
+    if (NOT_FOUND.test(name)) throw new DriftError(`${what} no longer exists (${code}: ${message}); collect again before applying`);
+    if (REJECTED.test(name)) throw new ValidationError(`ELB rejected ${op}: ${code}: ${message}`);
+    if (isDenied(e)) throw new ApplyError(`missing permission elasticloadbalancing:${op}`, { cause: e });
+    throw new ApplyError(`${op} failed: ${name || 'error'}${message ? ` (${message})` : ''}`, { cause: e });
+  }
 }
 
 async function client(service: Service) {
@@ -31,19 +55,21 @@ export async function applyElbv2(plan: Plan, service: Service): Promise<string> 
   const elb = await client(service);
   const t = plan.target as { targetGroupArn?: string; attributes?: Attr[]; rollbackAttributes?: Attr[]; listenerArn?: string; ruleArn?: string; actions?: Actions; rollbackActions?: Actions };
   if (t.targetGroupArn && t.attributes && t.rollbackAttributes) {
-    const live = await elb.send(new sdk.DescribeTargetGroupAttributesCommand({ TargetGroupArn: t.targetGroupArn }));
+    const tg = `target group ${t.targetGroupArn.split('/')[1]}`;
+    const live = await elbCall('DescribeTargetGroupAttributes', tg, () => elb.send(new sdk.DescribeTargetGroupAttributesCommand({ TargetGroupArn: t.targetGroupArn })));
     const now = new Map((live.Attributes ?? []).map((a) => [a.Key!, a.Value!]));
     for (const b of t.rollbackAttributes) {
       const v = now.get(b.Key) ?? (b.Key === 'stickiness.type' ? b.Value : ATTRIBUTE_DEFAULTS[b.Key]) ?? '';
       if (v !== b.Value) throw new DriftError(`${b.Key} is ${v} on ${t.targetGroupArn.split('/')[1]}, not ${b.Value} as collected; collect again before applying`);
     }
-    await elb.send(new sdk.ModifyTargetGroupAttributesCommand({ TargetGroupArn: t.targetGroupArn, Attributes: t.attributes }));
+    await elbCall('ModifyTargetGroupAttributes', tg, () => elb.send(new sdk.ModifyTargetGroupAttributesCommand({ TargetGroupArn: t.targetGroupArn, Attributes: t.attributes })));
     return `no drift; ModifyTargetGroupAttributes ${t.attributes.map((a) => `${a.Key}=${a.Value}`).join(' ')}`;
   }
   if ((t.listenerArn || t.ruleArn) && t.actions && t.rollbackActions) {
+    const what = (t.ruleArn ?? t.listenerArn)!;
     const live = t.ruleArn
-      ? (await elb.send(new sdk.DescribeRulesCommand({ RuleArns: [t.ruleArn] }))).Rules?.[0]?.Actions
-      : (await elb.send(new sdk.DescribeListenersCommand({ ListenerArns: [t.listenerArn!] }))).Listeners?.[0]?.DefaultActions;
+      ? (await elbCall('DescribeRules', what, () => elb.send(new sdk.DescribeRulesCommand({ RuleArns: [t.ruleArn!] })))).Rules?.[0]?.Actions
+      : (await elbCall('DescribeListeners', what, () => elb.send(new sdk.DescribeListenersCommand({ ListenerArns: [t.listenerArn!] })))).Listeners?.[0]?.DefaultActions;
     if (JSON.stringify(canonical(live ?? [])) !== JSON.stringify(canonical(t.rollbackActions))) throw new DriftError(`the actions of ${t.ruleArn ?? t.listenerArn} changed since the evidence was collected; collect again before applying`);
     await setActions(t, t.actions, service);
     return `no drift; ${t.ruleArn ? 'ModifyRule' : 'ModifyListener'} with group stickiness on, every other field unchanged`;
@@ -54,8 +80,8 @@ export async function applyElbv2(plan: Plan, service: Service): Promise<string> 
 async function setActions(t: { listenerArn?: string; ruleArn?: string }, actions: Actions, service: Service): Promise<void> {
   const sdk = await import('@aws-sdk/client-elastic-load-balancing-v2');
   const elb = await client(service);
-  if (t.ruleArn) await elb.send(new sdk.ModifyRuleCommand({ RuleArn: t.ruleArn, Actions: actions as never }));
-  else await elb.send(new sdk.ModifyListenerCommand({ ListenerArn: t.listenerArn!, DefaultActions: actions as never }));
+  if (t.ruleArn) await elbCall('ModifyRule', t.ruleArn, () => elb.send(new sdk.ModifyRuleCommand({ RuleArn: t.ruleArn!, Actions: actions as never })));
+  else await elbCall('ModifyListener', t.listenerArn!, () => elb.send(new sdk.ModifyListenerCommand({ ListenerArn: t.listenerArn!, DefaultActions: actions as never })));
 }
 
 
@@ -64,6 +90,9 @@ export async function rollbackElbv2(plan: Plan, service: Service): Promise<void>
   const sdk = await import('@aws-sdk/client-elastic-load-balancing-v2');
   const elb = await client(service);
   const t = plan.target as { targetGroupArn?: string; rollbackAttributes?: Attr[]; listenerArn?: string; ruleArn?: string; rollbackActions?: Actions };
-  if (t.targetGroupArn && t.rollbackAttributes) await elb.send(new sdk.ModifyTargetGroupAttributesCommand({ TargetGroupArn: t.targetGroupArn, Attributes: t.rollbackAttributes }));
+  if (t.targetGroupArn && t.rollbackAttributes) {
+    const attributes = t.rollbackAttributes;
+    await elbCall('ModifyTargetGroupAttributes', `target group ${t.targetGroupArn.split('/')[1]}`, () => elb.send(new sdk.ModifyTargetGroupAttributesCommand({ TargetGroupArn: t.targetGroupArn, Attributes: attributes })));
+  }
   else if (t.rollbackActions) await setActions(t, t.rollbackActions, service);
 }

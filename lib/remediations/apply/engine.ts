@@ -2,12 +2,14 @@ import { analyze, type Report } from '../../checks/analyze.ts';
 import { parseBundle, type RawBundle } from '../../evidence/bundle.ts';
 import type { Service } from '../../evidence/service.ts';
 import { collect, type CollectOptions } from '../../providers/collect.ts';
-import type { Plan } from '../types.ts';
-import { applyConfigChange, prepareConfigChange, reload, restoreConfig, type ConfigChange } from './config-files.ts';
+import { layerOfPrefix, type Plan } from '../types.ts';
+import { applyConfigChange, instancesOf, prepareConfigChange, reloadInstance, restoreConfig, type ConfigChange } from './config-files.ts';
 import { ApplyError, DriftError, ValidationError } from './errors.ts';
 import { applyRuntime, sendRuntime } from './haproxy-runtime.ts';
 import { applyElbv2, rollbackElbv2 } from './elbv2.ts';
 import { applyKubernetes, rollbackKubernetes } from './kubernetes.ts';
+import { ssmTargetOf } from '../../providers/ssm/instances.ts';
+import type { SsmUndo } from './ssm.ts';
 
 /** How an apply ended. */
 export type ApplyStatus = 'verified' | 'rolled-back' | 'refused' | 'failed';
@@ -35,6 +37,8 @@ export interface ApplyOptions {
   collect?: CollectOptions;
   now?: () => Date;
   onStep?: (step: string) => void;
+  /** Waits between verification attempts of a plan a controller reconciles (tests pass a virtual one). */
+  sleep?: (ms: number) => Promise<void>;
 }
 
 /**
@@ -43,10 +47,11 @@ export interface ApplyOptions {
  * commands, or the plan whose rollback attributes, actions or patch restore the collected state.
  */
 export type UndoRecord =
-  | { kind: 'config'; plan: Plan; files: { path: string; backup: string }[] }
+  | { kind: 'config'; plan: Plan; files: { path: string; backup: string; instance?: string }[] }
   | { kind: 'runtime'; address: string; commands: string[] }
   | { kind: 'aws'; plan: Plan }
-  | { kind: 'kubernetes'; plan: Plan };
+  | { kind: 'kubernetes'; plan: Plan }
+  | SsmUndo;
 
 /** The outcome of {@link applyChange}. */
 export type ChangeOutcome =
@@ -75,19 +80,53 @@ export async function applyChange(plan: Plan, service: Service, evidence: RawBun
   }
 }
 
-/** The verification step: the findings the plan fixes must be absent from a fresh analysis. */
-export function verifyChange(fixes: string[], after: Report): { verified: boolean; remaining: string[] } {
-  const remaining = fixes.filter((id) => after.findings.some((f) => f.id === id));
-  return { verified: remaining.length === 0, remaining };
+/**
+ * The verification step: the findings the plan fixes must be absent from a fresh analysis that
+ * checked their layer, whether they show as findings of their own or folded into another (a live
+ * symptom that outlived its configuration finding counts as still there). A finding whose layer
+ * could not be checked again is not verified gone (never green when blind): it counts as
+ * remaining, and `unchecked` names it.
+ */
+export function verifyChange(fixes: string[], after: Report): { verified: boolean; remaining: string[]; unchecked: string[] } {
+  const unchecked = fixes.filter((id) => !after.checked.includes(layerOfPrefix(id.slice(0, id.indexOf('.')))));
+  const remaining = fixes.filter((id) => unchecked.includes(id) || after.findings.some((f) => f.id === id || f.merged?.includes(id)));
+  return { verified: remaining.length === 0, remaining, unchecked };
+}
+
+/**
+ * How long verification waits when a controller turns the change into the real one later (a plan
+ * whose target names `reconciledBy`: the AWS Load Balancer Controller applies an annotation to
+ * the ALB within seconds). Other plans are verified once.
+ */
+export const SETTLE = { attempts: 7, intervalMs: 5_000 };
+
+const delay = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/**
+ * Verifies a change, collecting again until the findings it fixes are gone or, for a plan a
+ * controller reconciles, until {@link SETTLE} runs out.
+ */
+export async function verifySettled(plan: Plan, fixes: string[], verify: () => Promise<Report>, sleep: (ms: number) => Promise<void> = delay): Promise<{ verified: boolean; remaining: string[]; unchecked: string[]; after: Report; waitedMs: number }> {
+  const attempts = plan.target.reconciledBy ? SETTLE.attempts : 1;
+  let waitedMs = 0;
+  for (let i = 1; ; i++) {
+    const after = await verify();
+    const r = verifyChange(fixes, after);
+    if (r.verified || i >= attempts) return { ...r, after, waitedMs };
+    await sleep(SETTLE.intervalMs);
+    waitedMs += SETTLE.intervalMs;
+  }
 }
 
 /** The rollback step: restores what {@link applyChange} changed, from its undo record. */
 export async function rollbackChange(undo: UndoRecord, service: Service): Promise<void> {
   switch (undo.kind) {
-    case 'config':
-      await restoreConfig({ layer: undo.plan.layer as 'haproxy' | 'nginx', instance: String(undo.plan.target.instance), files: undo.files });
-      await reload(undo.plan, service);
+    case 'config': {
+      const change: ConfigChange = { layer: undo.plan.layer as 'haproxy' | 'nginx', instance: String(undo.plan.target.instance), files: undo.files };
+      await restoreConfig(change);
+      for (const name of instancesOf(change)) await reloadInstance(change.layer, name, service);
       return;
+    }
     case 'runtime':
       await sendRuntime(undo.address, undo.commands);
       return;
@@ -97,12 +136,15 @@ export async function rollbackChange(undo: UndoRecord, service: Service): Promis
     case 'kubernetes':
       await rollbackKubernetes(undo.plan, service);
       return;
+    case 'ssm':
+      await (await import('./ssm.ts')).rollbackSsm(undo, service);
+      return;
   }
 }
 
-/** The findings a plan fixes in a report (by finding id). */
+/** The findings a plan fixes in a report (by finding id, with the ids folded into them). */
 export function fixesOf(report: Report, planId: string): string[] {
-  return report.findings.filter((f) => f.remediation === planId).map((f) => f.id);
+  return report.findings.filter((f) => f.remediation === planId).flatMap((f) => [f.id, ...(f.merged ?? [])]);
 }
 
 /**
@@ -127,29 +169,33 @@ export async function applyPlan(o: ApplyOptions): Promise<ApplyResult> {
   if (outcome.status !== 'applied') return { planId: o.planId, status: outcome.status, reason: outcome.reason, steps, remaining: [] };
   const fixes = fixesOf(before, plan.id);
   const verify: Verifier = o.verify ?? (async (service) => analyze(parseBundle(await collect(service, { trigger: 'verify', ...o.collect }))));
-  const after = await verify(ev.service);
-  const { verified, remaining } = verifyChange(fixes, after);
+  const { verified, remaining, unchecked, after, waitedMs } = await verifySettled(plan, fixes, () => verify(ev.service), o.sleep);
+  if (waitedMs > 0) step(`waited ${waitedMs / 1000} s for the ${String(plan.target.reconciledBy)} to apply the change`);
   if (verified) {
     step(`verified: ${fixes.join(', ')} gone`);
     return { planId: o.planId, status: 'verified', steps, remaining: [], after };
   }
-  step(`verification failed: ${remaining.join(', ')} still present`);
+  const why = unchecked.length ? `${unchecked.join(', ')} could not be checked again (${[...new Set(unchecked.map((id) => layerOfPrefix(id.slice(0, id.indexOf('.')))))].map((l) => `${l}: ${after.notCheckedReasons[l] ?? 'no evidence'}`).join('; ')})` : '';
+  const still = remaining.filter((id) => !unchecked.includes(id));
+  const failure = [still.length ? `${still.join(', ')} still present` : '', why].filter(Boolean).join('; ');
+  step(`verification failed: ${failure}`);
   try {
     await rollbackChange(outcome.undo, ev.service);
     step('rolled back to the state before the change');
   } catch (e) {
     return { planId: o.planId, status: 'failed', reason: `verification failed and the rollback failed too: ${(e as Error).message}`, steps, remaining, after };
   }
-  return { planId: o.planId, status: 'rolled-back', reason: `verification failed: ${remaining.join(', ')} still present`, steps, remaining, after };
+  return { planId: o.planId, status: 'rolled-back', reason: `verification failed: ${failure}`, steps, remaining, after };
 }
 
 async function execute(plan: Plan, service: Service, evidence: RawBundle, stamp: string, step: (s: string) => void): Promise<UndoRecord> {
   const t = plan.target;
+  if (ssmTargetOf(service, plan.layer, String(t.instance ?? ''))) return (await import('./ssm.ts')).applySsm(plan, service, evidence, stamp, step);
   if ((plan.layer === 'haproxy' || plan.layer === 'nginx') && Array.isArray(t.edits)) {
     const changes = await prepareConfigChange(plan, service, evidence);
     step(`no drift: ${changes.map((c) => c.path).join(', ')} unchanged since collection`);
     const done: ConfigChange = await applyConfigChange(plan, service, changes, stamp);
-    step(`validated and written (backup ${done.files.map((f) => f.backup).join(', ')}), ${plan.layer} reloaded`);
+    step(`validated and written (backup ${done.files.map((f) => f.backup).join(', ')}), ${plan.layer} ${done.instance} reloaded`);
     return { kind: 'config', plan, files: done.files };
   }
   if (plan.layer === 'haproxy' && Array.isArray(t.runtime)) {

@@ -55,12 +55,15 @@ async function send(c: KubeClients, t: PatchTarget, body: Obj, dryRun: boolean):
 /**
  * Whether the live object still holds what the plan's rollback restores, i.e. what was
  * collected: every leaf of the rollback patch must match (`null` meaning absent); lists of
- * named objects (containers) are matched by name.
+ * named objects (containers) are matched by name, other lists (a command) must be equal.
  */
 export function stillAsCollected(live: unknown, expected: unknown, path = ''): string | undefined {
   if (expected === null) return live === undefined || live === null ? undefined : `${path || '(root)'} is now set`;
   if (Array.isArray(expected)) {
     if (!Array.isArray(live)) return `${path} is not a list any more`;
+    if (!expected.every((e) => e && typeof e === 'object' && 'name' in e)) {
+      return JSON.stringify(live) === JSON.stringify(expected) ? undefined : `${path} is ${JSON.stringify(live)}, not ${JSON.stringify(expected)}`;
+    }
     for (const e of expected as Obj[]) {
       const twin = (live as Obj[]).find((l) => l?.name === e?.name);
       const d = stillAsCollected(twin, e, `${path}[name=${String(e?.name)}]`);
@@ -78,13 +81,25 @@ export function stillAsCollected(live: unknown, expected: unknown, path = ''): s
   return live === expected ? undefined : `${path} is ${JSON.stringify(live)}, not ${JSON.stringify(expected)}`;
 }
 
-function targetOf(plan: Plan): PatchTarget {
+/**
+ * The object a plan patches. An object read from a bundle written by hand may carry no
+ * namespace (`kubectl get -o yaml` in the current context): it is the catalog's namespace, as
+ * for kubectl.
+ */
+function targetOf(plan: Plan, service: Service): PatchTarget {
   const t = plan.target as unknown as PatchTarget;
-  if (!t.kind || !t.name || !t.namespace || !t.patch) throw new ApplyError(`plan ${plan.id} has no object to patch`);
-  return t;
+  const namespace = t.namespace ?? service.kubernetes?.namespace;
+  if (!t.kind || !t.name || !namespace || !t.patch) throw new ApplyError(`plan ${plan.id} has no object to patch`);
+  return { ...t, namespace };
 }
 
 const explain = (e: unknown) => `${statusOf(e) ?? ''} ${messageOf(e)}`.trim();
+
+/**
+ * Whether a 403 is RBAC refusing Sticky the verb, rather than an admission webhook refusing the
+ * change (webhook denials are 403 unless the webhook picks another code).
+ */
+const rbacForbidden = (e: unknown) => statusOf(e) === 403 && !messageOf(e).startsWith('admission webhook ');
 
 /**
  * Applies a Kubernetes patch plan: reads the object and refuses if the fields it changes are no
@@ -96,7 +111,7 @@ const explain = (e: unknown) => `${statusOf(e) ?? ''} ${messageOf(e)}`.trim();
 export async function applyKubernetes(plan: Plan, service: Service, clients?: KubeClients): Promise<string> {
   if (!service.kubernetes) throw new ApplyError('the service has no kubernetes section in its catalog entry');
   const c = clients ?? (await (await client()).kubeClients(service.kubernetes));
-  const t = targetOf(plan);
+  const t = targetOf(plan, service);
   let live: Obj;
   try {
     live = await read(c, t);
@@ -110,7 +125,7 @@ export async function applyKubernetes(plan: Plan, service: Service, clients?: Ku
   try {
     await send(c, t, body, true);
   } catch (e) {
-    if (statusOf(e) === 403) throw new ApplyError(`forbidden: ${messageOf(e)}`, { cause: e });
+    if (rbacForbidden(e)) throw new ApplyError(`forbidden: ${messageOf(e)}`, { cause: e });
     throw new ValidationError(`the API server rejected the dry run: ${explain(e)}`);
   }
   try {
@@ -125,8 +140,12 @@ export async function applyKubernetes(plan: Plan, service: Service, clients?: Ku
 /** Sends the inverse patch of an applied plan. */
 export async function rollbackKubernetes(plan: Plan, service: Service, clients?: KubeClients): Promise<void> {
   if (!service.kubernetes) throw new ApplyError('the service has no kubernetes section in its catalog entry');
-  const t = targetOf(plan);
-  await send(clients ?? (await (await client()).kubeClients(service.kubernetes)), t, t.rollbackPatch, false);
+  const t = targetOf(plan, service);
+  try {
+    await send(clients ?? (await (await client()).kubeClients(service.kubernetes)), t, t.rollbackPatch, false);
+  } catch (e) {
+    throw new ApplyError(`the rollback patch of ${t.kind} ${t.namespace}/${t.name} failed: ${explain(e)}`, { cause: e });
+  }
 }
 
 /**
@@ -140,7 +159,7 @@ export async function dryRunKubernetesPlans(report: Report, service: Service, cl
   const c = clients ?? (await (await client()).kubeClients(service.kubernetes));
   for (const p of plans) {
     try {
-      await send(c, targetOf(p), p.target.patch as Obj, true);
+      await send(c, targetOf(p, service), p.target.patch as Obj, true);
       p.validation = 'dry run accepted by the API server';
     } catch (e) {
       p.validation = `dry run rejected: ${explain(e)}`;

@@ -1,6 +1,7 @@
 import type { Action } from '../../evidence/aws.ts';
 import { plan, type Plan } from '../types.ts';
 import { cookieDuration } from './enable-stickiness.ts';
+import { jsonArg } from './attributes.ts';
 import { ELBV2_WRITE } from './permissions.ts';
 
 /**
@@ -23,8 +24,8 @@ export function enableGroupStickiness(key: string, where: { listenerArn?: string
     title: `Keep clients on one target group of the weighted forward (${duration} s)`,
     risk: 'low',
     change: { before: fwd(actions), after: fwd(after) },
-    apply: `aws elbv2 ${api} ${arn} ${flag} '<the same actions with group stickiness on>'`,
-    rollback: `aws elbv2 ${api} ${arn} ${flag} '<the actions as collected>'`,
+    apply: `aws elbv2 ${api} ${arn} ${flag} ${jsonArg(after)}`,
+    rollback: `aws elbv2 ${api} ${arn} ${flag} ${jsonArg(actions)}`,
     permissions: [where.ruleArn ? ELBV2_WRITE.rule : ELBV2_WRITE.listener],
     target: { ...where, actions: after, rollbackActions: actions },
   });

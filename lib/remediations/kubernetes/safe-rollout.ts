@@ -6,7 +6,9 @@ import { patchPlan } from './patch.ts';
  * Makes rollouts drain before they kill: `maxUnavailable: 0` (Deployments), a `preStop` sleep
  * on every container so endpoints are removed before SIGTERM, and a grace period longer than
  * the sleep. A strategic-merge patch, containers matched by name. High risk: changing the pod
- * template rolls every pod once, so it needs a second person's approval.
+ * template rolls every pod once, so it needs a second person's approval. The rollback restores
+ * the strategy as collected and removes the `rollingUpdate` the fix added when the strategy
+ * had none (a `Recreate` Deployment may not carry one).
  */
 export function safeRollout(key: string, wl: KubeObject, drainSeconds = 30): Plan {
   const grace = drainSeconds + 30;
@@ -25,9 +27,12 @@ export function safeRollout(key: string, wl: KubeObject, drainSeconds = 30): Pla
       },
     },
   };
+  const restoreStrategy = oldStrategy && typeof oldStrategy === 'object'
+    ? { ...(oldStrategy as Record<string, unknown>), ...('rollingUpdate' in oldStrategy ? {} : { rollingUpdate: null }) }
+    : null;
   const rollback = {
     spec: {
-      ...(isDeploy ? { strategy: oldStrategy ?? null } : {}),
+      ...(isDeploy ? { strategy: restoreStrategy } : {}),
       template: { spec: { terminationGracePeriodSeconds: oldGrace ?? null, containers: containers.map((c) => ({ name: c.name, lifecycle: c.lifecycle ?? null })) } },
     },
   };

@@ -15,7 +15,7 @@ export function alignUpstreamServers(key: string, lists: { instance: string; ups
       before: lists.map((l) => `${l.instance}: ${show(l.upstream)}`).join('\n'),
       after: lists.map((l) => `${l.instance}: ${show(ref.upstream)}`).join('\n'),
     },
-    apply: 'deploy the same upstream block to every instance from one source (config management), `nginx -t`, `nginx -s reload`',
+    apply: 'not a button, because which list is right is a decision Sticky cannot make: a server on one list only may be joining or leaving the pool. Pick the list, deploy the same upstream block to every instance from one source (config management), `nginx -t`, `nginx -s reload`',
     rollback: 'redeploy the previous upstream blocks',
     advice: true,
     target: { instances: lists.map((l) => l.instance), upstream: ref.upstream.name },

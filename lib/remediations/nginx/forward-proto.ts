@@ -1,5 +1,6 @@
 import type { NginxLocation } from '../../evidence/nginx.ts';
-import { configEditPlan, insertAfter } from '../config-edit.ts';
+import { configEditPlan } from '../config-edit.ts';
+import { DirectiveEdits } from './directive-edit.ts';
 import type { Plan } from '../types.ts';
 
 /**
@@ -8,11 +9,12 @@ import type { Plan } from '../types.ts';
  * NGINX's all-or-nothing inheritance does not drop the others.
  */
 export function forwardProto(instance: string, key: string, loc: NginxLocation): Plan {
-  const anchor = [...loc.headers.values()][0]?.ref ?? loc.proxyPass!.ref;
+  const header = [...loc.headers.values()].at(-1);
+  const anchor = header ? { name: 'proxy_set_header', args: header.args, ref: header.ref } : { name: 'proxy_pass', args: [loc.proxyPass!.target], ref: loc.proxyPass!.ref };
   return configEditPlan('nginx.forward-proto', key, {
     title: `Forward the client's scheme on ${instance} location ${loc.path}`,
     risk: 'low',
     instance,
-    edits: [insertAfter(anchor, 'proxy_set_header X-Forwarded-Proto $scheme;')],
+    edits: new DirectiveEdits().insertAfter(anchor, 'proxy_set_header X-Forwarded-Proto $scheme;').list(),
   });
 }

@@ -1,5 +1,6 @@
 import type { NginxLocation } from '../../evidence/nginx.ts';
-import { configEditPlan, replaceLine } from '../config-edit.ts';
+import { configEditPlan } from '../config-edit.ts';
+import { DirectiveEdits } from './directive-edit.ts';
 import type { Plan } from '../types.ts';
 
 /** Points the WebSocket location's `proxy_pass` at the sticky upstream that serves the pages. */
@@ -10,6 +11,6 @@ export function routeWebsocketSticky(instance: string, key: string, ws: NginxLoc
     title: `Send WebSocket upgrades on ${ws.path} through sticky upstream ${stickyUpstream}`,
     risk: 'low',
     instance,
-    edits: [replaceLine(pp.ref, `proxy_pass ${target};`)],
+    edits: new DirectiveEdits().replace({ name: 'proxy_pass', args: [pp.target], ref: pp.ref }, `proxy_pass ${target};`).list(),
   });
 }

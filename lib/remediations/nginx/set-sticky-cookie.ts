@@ -1,6 +1,8 @@
 import type { NginxUpstream } from '../../evidence/nginx.ts';
 import type { Service } from '../../evidence/service.ts';
-import { configEditPlan, replaceLine, timeValue } from '../config-edit.ts';
+import { cookieNeeds } from '../../checks/support/cookies.ts';
+import { configEditPlan, timeValue } from '../config-edit.ts';
+import { DirectiveEdits } from './directive-edit.ts';
 import type { Plan } from '../types.ts';
 
 /**
@@ -16,13 +18,14 @@ export function setStickyCookie(instance: string, key: string, up: NginxUpstream
   } else {
     const name = s.args[0] ?? 'srv_id';
     const keep = s.args.slice(1).filter((a) => !/^(expires|domain|path|secure|samesite)=?/.test(a));
-    const attrs = [`expires=${life}`, 'path=/', ...(service.tls ? ['secure'] : []), ...(service.crossSite && service.tls ? ['samesite=none'] : [])];
+    const needs = cookieNeeds(service);
+    const attrs = [`expires=${life}`, 'path=/', ...(needs.secure ? ['secure'] : []), ...(needs.sameSiteNone ? ['samesite=none'] : [])];
     line = `sticky cookie ${name} ${[...attrs, ...keep].join(' ')};`;
   }
   return configEditPlan('nginx.set-sticky-cookie', key, {
     title: `Fix the sticky cookie of ${instance}/${up.name}`,
     risk: 'low',
     instance,
-    edits: [replaceLine(s.ref, line)],
+    edits: new DirectiveEdits().replace({ name: 'sticky', args: [s.kind, ...s.args], ref: s.ref }, line).list(),
   });
 }

@@ -1,5 +1,6 @@
 import type { SourceRef } from '../../evidence/source.ts';
-import { configEditPlan, replaceLine } from '../config-edit.ts';
+import { configEditPlan } from '../config-edit.ts';
+import { DirectiveEdits } from './directive-edit.ts';
 import type { Plan } from '../types.ts';
 
 /** Sets `health_check interval=5s fails=3 passes=2` (15 s to mark a server down). */
@@ -9,6 +10,6 @@ export function slowHealthChecks(instance: string, key: string, ref: SourceRef, 
     title: `Slow down active health checks on ${instance}`,
     risk: 'low',
     instance,
-    edits: [replaceLine(ref, `health_check ${[...keep, 'interval=5s', 'fails=3', 'passes=2'].join(' ')};`)],
+    edits: new DirectiveEdits().replace({ name: 'health_check', args, ref }, `health_check ${[...keep, 'interval=5s', 'fails=3', 'passes=2'].join(' ')};`).list(),
   });
 }
