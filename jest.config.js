@@ -1,4 +1,9 @@
 /** Jest on Node 24 with @swc/jest: TypeScript is stripped, not type-checked (see `npm run typecheck`). */
+
+// Tests run the TypeScript sources: `bin/sticky.js` started by a test (and inheriting this
+// variable) skips the compiled bundle in dist/, which may be older than the sources.
+process.env.STICKY_FROM_SOURCE ??= '1';
+
 export default {
   testEnvironment: 'node',
   extensionsToTreatAsEsm: ['.ts'],

@@ -7,45 +7,96 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { analyze } from '../lib/checks/analyze.ts';
 import { CHECKS } from '../lib/checks/index.ts';
-import { parseBundle } from '../lib/evidence/bundle.ts';
+import { parseBundle, type RawBundle } from '../lib/evidence/bundle.ts';
 import { readBundle } from '../lib/evidence/read-bundle.ts';
-import { SIZE, writeLargeBundle } from './large-bundle.ts';
+import { sizeAt, writeLargeBundle } from './large-bundle.ts';
 
+/**
+ * Analysis cost as the evidence grows: the large bundle at 1×, 4× and 16× in every dimension
+ * (target groups, Kubernetes objects, HAProxy and NGINX config lines, service paths), parse and
+ * rules timed in process as CPU time of this thread (median of several runs after a warm-up; the
+ * wall clock is printed too), with the growth factor over
+ * 1×: linear work grows 16× for 16× the data. The checks that take longest at the largest size
+ * are listed, so a rule that grows faster than its input shows up by name. Then `sticky analyze`
+ * of the 1× bundle as a whole process.
+ */
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const ms = (x: number) => `${x.toFixed(1)} ms`;
+const SCALES = [1, 4, 16];
 
-const dir = mkdtempSync(join(tmpdir(), 'sticky-bench-'));
-try {
-  const { files, bytes, kubeObjects } = writeLargeBundle(dir);
-  const lines = (f: string) => readFileSync(join(dir, f), 'utf8').split('\n').length;
-  console.log(`bundle: ${files} files, ${(bytes / 1024 / 1024).toFixed(1)} MiB — ${SIZE.targetGroups} target groups / ${SIZE.targetGroups * SIZE.targetsPerGroup} targets, ${kubeObjects} Kubernetes objects, haproxy.cfg ${lines('haproxy/edge1.cfg')} lines, nginx -T ${lines('nginx/edge.conf')} lines`);
-  const raw = await readBundle(dir);
-  const runs = { parse: [] as number[], analyze: [] as number[], total: [] as number[] };
+/**
+ * Time on this thread (ms): what the analysis itself costs, which other processes on a shared
+ * machine do not inflate as they inflate the wall clock.
+ */
+const cpu = () => {
+  const u = process.threadCpuUsage();
+  return (u.user + u.system) / 1000;
+};
+
+function time(raw: RawBundle, runs: number): { parse: number; rules: number; wall: number; findings: number } {
+  const parse: number[] = [];
+  const rules: number[] = [];
+  const wall: number[] = [];
   let findings = 0;
-  for (let i = 0; i < 12; i++) {
-    const t0 = performance.now();
+  for (let i = 0; i < runs + 1; i++) {
+    const w = performance.now();
+    const t0 = cpu();
     const ev = parseBundle(raw);
-    const t1 = performance.now();
-    const report = analyze(ev);
-    const t2 = performance.now();
-    findings = report.findings.length;
-    if (i < 2) continue;
-    runs.parse.push(t1 - t0);
-    runs.analyze.push(t2 - t1);
-    runs.total.push(t2 - t0);
+    const t1 = cpu();
+    findings = analyze(ev).findings.length;
+    const t2 = cpu();
+    if (i === 0) continue;
+    parse.push(t1 - t0);
+    rules.push(t2 - t1);
+    wall.push(performance.now() - w);
   }
-  console.log(`in-process (median of 10 after 2 warm-up): parse ${ms(median(runs.parse))} + rules ${ms(median(runs.analyze))} = ${ms(median(runs.total))} (target < 300 ms; ${findings} findings)`);
-  const cold: number[] = [];
-  for (let i = 0; i < 5; i++) {
+  return { parse: median(parse), rules: median(rules), wall: median(wall), findings };
+}
+
+/**
+ * Each check's own CPU time over the bundle, one analysis per check after the timed runs. Views
+ * that several checks share (the routed HAProxy backends, say) are built by the first check that
+ * asks, which then carries their cost.
+ */
+function slowestChecks(raw: RawBundle, n: number): string {
+  const ev = parseBundle(raw);
+  const took = CHECKS.map((check) => {
     const t = performance.now();
-    const r = spawnSync(process.execPath, [join(root, 'bin', 'sticky.js'), 'analyze', dir, '--format', 'json'], { maxBuffer: 256 * 1024 * 1024 });
-    cold.push(performance.now() - t);
-    if (r.status !== 1) throw new Error(`sticky analyze exited ${r.status}: ${r.stderr}`);
+    analyze(ev, [check]);
+    return { id: check.id, ms: performance.now() - t };
+  });
+  return took.sort((a, b) => b.ms - a.ms).slice(0, n).map((c) => `${c.id} ${c.ms.toFixed(0)}`).join(', ');
+}
+
+const results: { scale: number; parse: number; rules: number }[] = [];
+for (const scale of SCALES) {
+  const dir = mkdtempSync(join(tmpdir(), 'sticky-bench-'));
+  try {
+    const { files, bytes, kubeObjects } = writeLargeBundle(dir, { scale });
+    const size = sizeAt(scale);
+    const lines = (f: string) => readFileSync(join(dir, f), 'utf8').split('\n').length;
+    const raw = await readBundle(dir);
+    const r = time(raw, scale === 16 ? 3 : 7);
+    results.push({ scale, ...r });
+    const base = results[0]!;
+    const growth = scale === 1 ? '' : `; ×${((r.parse + r.rules) / (base.parse + base.rules)).toFixed(1)} the 1× time for ×${scale} the data (parse ×${(r.parse / base.parse).toFixed(1)}, rules ×${(r.rules / base.rules).toFixed(1)})`;
+    console.log(`${String(scale).padStart(2)}× large bundle: ${files} files, ${(bytes / 1024 / 1024).toFixed(1)} MiB — ${size.targetGroups} target groups / ${size.targetGroups * size.targetsPerGroup} targets, ${kubeObjects} Kubernetes objects, haproxy.cfg ${lines('haproxy/edge1.cfg')} lines, nginx -T ${lines('nginx/edge.conf')} lines, ${size.paths} paths`);
+    console.log(`    in process, CPU time of the analysis: parse ${ms(r.parse)} + rules ${ms(r.rules)} = ${ms(r.parse + r.rules)} (wall ${ms(r.wall)}; ${r.findings} findings)${growth}${scale === 1 ? ' (target < 300 ms)' : scale === 16 ? ' (targets: ≤ ×20, < 2 s)' : ''}`);
+    if (scale === 16 || process.argv.includes('--checks')) console.log(`    slowest checks at ${scale}× (ms): ${slowestChecks(raw, 6)}`);
+    if (scale === 1) {
+      const whole: number[] = [];
+      for (let i = 0; i < 5; i++) {
+        const t = performance.now();
+        const p = spawnSync(process.execPath, [join(root, 'bin', 'sticky.js'), 'analyze', dir, '--format', 'json'], { maxBuffer: 256 * 1024 * 1024 });
+        whole.push(performance.now() - t);
+        if (p.status !== 1) throw new Error(`sticky analyze exited ${p.status}: ${p.stderr}`);
+      }
+      console.log(`    whole process \`sticky analyze --format json\` on it (median of 5): ${ms(median(whole))}`);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
-  console.log(`whole process \`sticky analyze --format json\` (median of 5): ${ms(median(cold))}`);
-} finally {
-  rmSync(dir, { recursive: true, force: true });
 }
 
 setFlagsFromString('--expose-gc');

@@ -1,18 +1,26 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-/** Sizes of the generated bundle (the issue's benchmark target). */
+/** Sizes of the generated bundle at scale 1 (the issue's benchmark target). */
 export const SIZE = { targetGroups: 200, targetsPerGroup: 10, kubeObjects: 300, haproxyLines: 5000, nginxLines: 3000, paths: 40 };
+
+/** The sizes at `scale` times the large bundle: every dimension grows (targets per group stay 10). */
+export function sizeAt(scale: number): typeof SIZE {
+  return { targetGroups: SIZE.targetGroups * scale, targetsPerGroup: SIZE.targetsPerGroup, kubeObjects: SIZE.kubeObjects * scale, haproxyLines: SIZE.haproxyLines * scale, nginxLines: SIZE.nginxLines * scale, paths: SIZE.paths * scale };
+}
 
 const arn = (kind: string, name: string, i: number) => `arn:aws:elasticloadbalancing:eu-west-1:123456789012:${kind}/${name}/${i.toString(16).padStart(16, '0')}`;
 
 /**
  * Writes a large, realistic evidence bundle to `dir`: every layer present, many resources, a
- * mix of healthy and faulty ones, so every check does real work. `kubeScale` multiplies the
- * Kubernetes objects (Ingress, Service, Deployment groups with their EndpointSlices,
- * autoscalers and events) to measure how the Kubernetes rules scale.
+ * mix of healthy and faulty ones, so every check does real work. `scale` multiplies every
+ * dimension (target groups, Kubernetes objects, config lines, service paths); `kubeScale` the
+ * Kubernetes objects alone (Ingress, Service, Deployment groups with their EndpointSlices,
+ * autoscalers and events), to measure how the Kubernetes rules scale.
  */
-export function writeLargeBundle(dir: string, o: { kubeScale?: number } = {}): { files: number; bytes: number; kubeObjects: number } {
+export function writeLargeBundle(dir: string, o: { kubeScale?: number; scale?: number } = {}): { files: number; bytes: number; kubeObjects: number } {
+  const scale = o.scale ?? 1;
+  const SIZE = sizeAt(scale);
   let kubeObjects = 0;
   const kubeGroups = Math.round((SIZE.kubeObjects / 3) * (o.kubeScale ?? 1));
   let files = 0;
@@ -93,7 +101,7 @@ export function writeLargeBundle(dir: string, o: { kubeScale?: number } = {}): {
 
   const hap: string[] = ['global', '    maxconn 50000', 'defaults', '    mode http', '    timeout connect 5s', '    timeout client 30s', '    timeout server 30s', 'frontend web', '    bind :443 ssl crt /etc/haproxy/shop.pem', '    http-request set-header X-Forwarded-Proto https'];
   let b = 0;
-  for (; hap.length < 600; b++) hap.push(`    acl p${b} path_beg /p${b}/`, `    use_backend be${b} if p${b}`);
+  for (; hap.length < 600 * scale; b++) hap.push(`    acl p${b} path_beg /p${b}/`, `    use_backend be${b} if p${b}`);
   const routed = b;
   hap.push('    default_backend be0');
   for (let i = 0; hap.length < SIZE.haproxyLines; i++) {
@@ -103,7 +111,7 @@ export function writeLargeBundle(dir: string, o: { kubeScale?: number } = {}): {
   put('haproxy/edge1.cfg', hap.join('\n'));
 
   const ng: string[] = ['# configuration file /etc/nginx/nginx.conf:', 'events {}', 'http {'];
-  const ups = 150;
+  const ups = 150 * scale;
   for (let i = 0; i < ups; i++) ng.push(`    upstream u${i} {`, i % 4 === 0 ? '        ip_hash;' : '        hash $cookie_sid consistent;', `        server 10.1.${i}.1:8080;`, `        server 10.1.${i}.2:8080;`, '    }', '');
   ng.push('    server {', '        listen 443 ssl;', '        server_name shop.example.com www.shop.example.com;', '        proxy_set_header X-Forwarded-Proto $scheme;');
   for (let i = 0; ng.length < SIZE.nginxLines - 3; i++) ng.push(`        location /p${i}/ {`, `            proxy_pass http://u${i % ups};`, '        }');

@@ -13,13 +13,16 @@ const HELP = `npm run lab -- <command>: real HAProxy and NGINX on 127.0.0.1, one
 
 Commands:
   list             the scenarios, the causes each one shows, and what it sets up
-  up <scenario>    start one in the foreground (Ctrl-C stops it) and print its catalog
+  up <scenario> [--delay MS]
+                   start one in the foreground (Ctrl-C stops it) and print its catalog; with
+                   --delay its backends answer after MS milliseconds, as real applications do
   down             stop what a killed \`up\` left behind
   help             this help
 
 Examples:
   npm run lab -- list
   npm run lab -- up haproxy-cookie-ttl
+  npm run lab -- up haproxy-healthy --delay 20
 `;
 const COMMANDS = ['list', 'up', 'down', 'help'];
 
@@ -34,8 +37,8 @@ export function table(rows: string[][]): string {
   return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join('  ')).join('\n');
 }
 
-async function up(name: string): Promise<void> {
-  const lab = await startLab(name);
+async function up(name: string, backendDelayMs: number): Promise<void> {
+  const lab = await startLab(name, { backendDelayMs });
   writeFileSync(STATE, JSON.stringify({ pids: lab.pids, run: lab.run }));
   console.log(`lab ${name} is up: ${lab.scenario.description}`);
   console.log(`  catalog: ${lab.catalogPath}`);
@@ -56,8 +59,9 @@ async function up(name: string): Promise<void> {
 }
 
 /**
- * `npm run lab -- list | up <scenario> | down | help`. `up` runs in the foreground and stops every
- * process it started on exit and on Ctrl-C; `down` stops what a killed `up` left behind. A
+ * `npm run lab -- list | up <scenario> [--delay MS] | down | help`. `up` runs in the foreground
+ * (its backends answering after MS milliseconds) and stops every process it started on exit and
+ * on Ctrl-C; `down` stops what a killed `up` left behind. A
  * mistyped command or scenario gets the closest names; any failure is one line and exit 2.
  */
 async function run(args: string[]): Promise<number> {
@@ -72,8 +76,10 @@ async function run(args: string[]): Promise<number> {
     return 0;
   }
   if (command === 'up') {
+    const delay = extra[0] === '--delay' ? extra.splice(0, 2)[1] : '0';
     if (!name || extra.length) throw new LabUsageError(name ? `up takes one scenario, not ${[name, ...extra].join(' ')}` : 'up needs a scenario: `npm run lab -- list` lists them');
-    await up(name);
+    if (!/^\d+$/.test(delay ?? '')) throw new LabUsageError('--delay takes a whole number of milliseconds');
+    await up(name, Number(delay));
     return -1;
   }
   if (command === 'down') {

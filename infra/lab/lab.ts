@@ -154,7 +154,7 @@ function spawnLogged(cmd: string, args: string[], log: string): ChildProcess {
  * applies its Runtime API commands and writes its catalog. Everything lives in one temporary
  * folder; `stop()` ends every process by pid and removes it.
  */
-export async function startLab(name: string, opts: { runDir?: string } = {}): Promise<Lab> {
+export async function startLab(name: string, opts: LabOptions = {}): Promise<Lab> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await startOnce(name, opts);
@@ -164,12 +164,18 @@ export async function startLab(name: string, opts: { runDir?: string } = {}): Pr
   }
 }
 
+/** Options of a lab: where its files go, and how long its backends take to answer (0: at once). */
+export interface LabOptions {
+  runDir?: string;
+  backendDelayMs?: number;
+}
+
 /** A load balancer exited at start-up, most likely because another test took its port first. */
 class PortTakenError extends Error {
   override readonly name = 'PortTakenError';
 }
 
-async function startOnce(name: string, opts: { runDir?: string }): Promise<Lab> {
+async function startOnce(name: string, opts: LabOptions): Promise<Lab> {
   const scenario = await loadScenario(name);
   const run = opts.runDir ?? (await mkdtemp(join(tmpdir(), `sticky-lab-${name}-`)));
   await mkdir(run, { recursive: true });
@@ -185,7 +191,7 @@ async function startOnce(name: string, opts: { runDir?: string }): Promise<Lab> 
   };
   try {
     for (const b of scenario.backends) {
-      servers.push(await startBackend(b, ports[b]!).catch((e: NodeJS.ErrnoException) => {
+      servers.push(await startBackend(b, ports[b]!, '127.0.0.1', { delayMs: opts.backendDelayMs ?? 0 }).catch((e: NodeJS.ErrnoException) => {
         throw e.code === 'EADDRINUSE' ? new PortTakenError(`backend ${b}: port ${ports[b]} taken`) : e;
       }));
     }
@@ -222,7 +228,7 @@ async function startOnce(name: string, opts: { runDir?: string }): Promise<Lab> 
       ...scenario.service,
       ...(haproxy.length ? { haproxy } : {}),
       ...(nginx.length ? { nginx } : {}),
-      ...(front ? { probe: { url: `http://127.0.0.1:${ports[front]}/`, backendHeader: 'X-Backend-Server', requests: 20 } } : {}),
+      ...(front ? { probe: { url: `http://127.0.0.1:${ports[front]}/`, backendHeader: 'X-Backend-Server' } } : {}),
     });
     const catalogPath = join(run, 'sticky.config.yaml');
     await writeFile(catalogPath, stringify([service]));

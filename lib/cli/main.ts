@@ -1,12 +1,20 @@
 import { parseArgs } from 'node:util';
 import { BundleError } from '../evidence/errors.ts';
-import { CatalogError } from '../catalog/catalog.ts';
 import type { Report } from '../checks/analyze.ts';
 import type { RawBundle } from '../evidence/bundle.ts';
 import type { Verifier } from '../remediations/apply/engine.ts';
 import { COMMANDS, COMMON_OPTIONS, commandHelp, commandSpec, generalHelp, REPORT_FORMATS, VERSION, type CommandSpec } from './commands.ts';
 import { applyExitCode, EXIT } from './exit-codes.ts';
 import { didYouMean } from '../text/suggest.ts';
+
+// Every command loads what it uses when it runs (`sticky help` loads none of it): the rules,
+// parsers, zod schemas and renderers are most of a cold start. A command validates each kind of
+// input a few times, so zod interprets its schemas instead of compiling a parser for each first;
+// zod decides that when a schema is built, so the setting comes before any schema module loads.
+const zodOnce = () => import('zod').then(({ z }) => void z.config({ jitless: true }));
+/** The analysis and the text report, one module so the compiled CLI loads them as one piece. */
+const analysis = () => zodOnce().then(() => import('./analysis.ts'));
+const catalogModule = () => zodOnce().then(() => import('../catalog/catalog.ts'));
 
 /** Where the CLI writes; injectable so tests capture output without a child process. */
 export interface Io {
@@ -89,7 +97,7 @@ const widthOf = (io: Io) => (io.stdout.isTTY && io.stdout.columns ? io.stdout.co
 async function print(report: Report, raw: RawBundle, ctx: Context): Promise<number> {
   const { io } = ctx;
   const format = (ctx.values.format as string | undefined) ?? 'text';
-  const { probeCounts } = await import('../report/probe-counts.ts');
+  const { probeCounts, renderText, styleFor, exitCode } = await analysis();
   if (format === 'json') {
     const { toJson } = await import('../report/json.ts');
     io.stdout.write(`${JSON.stringify(toJson(report), null, 2)}\n`);
@@ -97,21 +105,17 @@ async function print(report: Report, raw: RawBundle, ctx: Context): Promise<numb
     const { renderBlocks } = await import('../slack/blocks.ts');
     io.stdout.write(`${JSON.stringify(renderBlocks(report, {}, { backends: probeCounts(raw), files: raw.files }), null, 2)}\n`);
   } else {
-    const { renderText, styleFor } = await import('./render-text.ts');
     const width = widthOf(io);
     io.stdout.write(renderText(report, { style: styleFor(Boolean(io.stdout.isTTY), io.env, ctx.noColor), files: raw.files, backends: probeCounts(raw), ...(width ? { width } : {}) }));
   }
   if (report.problems.length > 0 && format !== 'text') {
     for (const p of report.problems) io.stderr.write(`sticky: could not read ${p.file}${p.line ? `:${p.line}` : ''}: ${p.message}\n`);
   }
-  const { exitCode } = await import('../checks/analyze.ts');
   return exitCode(report);
 }
 
 async function analyzeCommand(ctx: Context): Promise<number> {
-  const [{ readBundle }, { parseBundle }, { analyze }] = await Promise.all([
-    import('../evidence/read-bundle.ts'), import('../evidence/bundle.ts'), import('../checks/analyze.ts'),
-  ]);
+  const { readBundle, parseBundle, analyze } = await analysis();
   const raw = await readBundle(ctx.positionals[0]!);
   return print(analyze(parseBundle(raw)), raw, ctx);
 }
@@ -127,7 +131,7 @@ async function checkCommand(ctx: Context): Promise<number> {
   const timeoutMs = Number(values.timeout ?? DEFAULT_CHECK_TIMEOUT_MS);
   if (!Number.isInteger(timeoutMs) || timeoutMs < 500) throw new UsageError(`--timeout is a whole number of milliseconds, at least 500, not "${values.timeout}"`);
   const left = () => startedAt + timeoutMs - REPORT_RESERVE_MS - Date.now();
-  const { catalogPath, findService, layersOf, loadCatalog } = await import('../catalog/catalog.ts');
+  const { catalogPath, collect, findService, layersOf, loadCatalog } = await zodOnce().then(() => import('./live.ts'));
   const catalog = await loadCatalog(catalogPath(values.catalog as string | undefined, io.env));
   const service = findService(catalog, ctx.positionals[0]!);
   const saveTo = values['save-evidence'] as string | undefined;
@@ -141,10 +145,11 @@ async function checkCommand(ctx: Context): Promise<number> {
       }
     : undefined;
   if (progress) io.stderr.write(`checking ${service.name}: ${layersOf(service).join(', ') || 'no layers'}\n`);
-  const { collect } = await import('../providers/collect.ts');
+  // The analysis is loaded first: loading it while the probe waits for answers would hold up the
+  // probe's next requests (one thread), and costs the same CPU either way.
+  const { parseBundle, analyze } = await analysis();
   const raw = await collect(service, { timeoutMs: Math.max(100, left()), trigger: 'cli', ...(progress ? { onProgress: progress } : {}) })
     .catch((e: Error) => { throw new CheckError(`could not check ${service.name}: ${e.message}`, { cause: e }); });
-  const [{ parseBundle }, { analyze }] = await Promise.all([import('../evidence/bundle.ts'), import('../checks/analyze.ts')]);
   const report = analyze(parseBundle(raw));
   if (service.kubernetes && report.checked.includes('kubernetes') && left() > 100) {
     const { dryRunKubernetesPlans } = await import('../remediations/apply/kubernetes.ts');
@@ -169,9 +174,7 @@ async function applyCommand(ctx: Context): Promise<number> {
   const { io, values } = ctx;
   const json = values.format === 'json';
   if (!values.evidence) throw new UsageError('apply needs --evidence DIR (the bundle the plan came from: sticky check <service> --save-evidence DIR)');
-  const [{ readBundle }, { parseBundle }, { analyze }, { changeLines, styleFor }] = await Promise.all([
-    import('../evidence/read-bundle.ts'), import('../evidence/bundle.ts'), import('../checks/analyze.ts'), import('./render-text.ts'),
-  ]);
+  const { readBundle, parseBundle, analyze, changeLines, styleFor } = await analysis();
   const evidence = await readBundle(values.evidence as string);
   const report = analyze(parseBundle(evidence));
   const planId = ctx.positionals[0]!;
@@ -205,7 +208,7 @@ async function applyCommand(ctx: Context): Promise<number> {
 
 async function servicesCommand(ctx: Context): Promise<number> {
   const { io, values } = ctx;
-  const { catalogPath, layersOf, loadCatalog } = await import('../catalog/catalog.ts');
+  const { catalogPath, layersOf, loadCatalog } = await catalogModule();
   const catalog = await loadCatalog(catalogPath(values.catalog as string | undefined, io.env));
   const format = (values.format as string | undefined) ?? 'text';
   if (format === 'json') {
@@ -230,7 +233,7 @@ async function servicesCommand(ctx: Context): Promise<number> {
 
 async function initCommand(ctx: Context): Promise<number> {
   const { initCatalogEntry } = await import('./init.ts');
-  const { catalogPath } = await import('../catalog/catalog.ts');
+  const { catalogPath } = await catalogModule();
   const name = ctx.positionals[0] ?? 'my-service';
   const written = await initCatalogEntry(catalogPath(ctx.values.catalog as string | undefined, ctx.io.env), name, ctx.values.host as string | undefined);
   ctx.io.stdout.write(`${written.created ? 'wrote' : 'added'} service "${name}" to ${written.file}\nEdit it (every field is explained there), then: sticky check ${name}${ctx.values.catalog ? ` --catalog ${ctx.values.catalog}` : ''}\n`);
@@ -309,7 +312,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
       io.stderr.write(`sticky: ${e.message}\nRun "sticky ${command && command !== 'help' ? `${command} --help` : 'help'}" for usage.\n`);
       return EXIT.usage;
     }
-    if (e instanceof BundleError || e instanceof CatalogError) {
+    if (e instanceof BundleError || (e instanceof Error && e.name === 'CatalogError' && e instanceof (await catalogModule()).CatalogError)) {
       io.stderr.write(`sticky: ${e.message}\n`);
       return EXIT.usage;
     }

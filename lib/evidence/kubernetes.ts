@@ -1,7 +1,8 @@
+import { loadAll } from 'js-yaml';
 import { LineCounter, parseAllDocuments } from 'yaml';
 import { z } from 'zod';
 import { EvidenceParseError } from './errors.ts';
-import { locate, toValue } from './yaml-lines.ts';
+import { documentLines, locate, mayHaveAliases, toValue, type LocatedYaml } from './yaml-lines.ts';
 import type { SourceRef } from './source.ts';
 
 /** An empty YAML key (`annotations:` with nothing under it) reads as null; the API server takes it as absent, and so do we. */
@@ -33,9 +34,34 @@ export interface KubeObject {
 /**
  * Parses one `kubernetes/*.yaml` file: a single object, several `---` documents or a `kind: List`
  * (as `kubectl get -o yaml` prints several objects). Each object is validated and keeps its line
- * positions.
+ * positions. Values are read with js-yaml (YAML 1.2 core schema, several times faster); where each
+ * field sits is worked out only when a finding or an error cites it, from the same parser's event
+ * stream, so reading thousands of objects does not pay for locating every node. A file with
+ * aliases, or one js-yaml refuses, takes the careful parse, which refuses alias bombs and names
+ * every error as before.
  */
 export function parseKubernetesFile(text: string, file: string): KubeObject[] {
+  if (!mayHaveAliases(text)) {
+    let docs: unknown[] | undefined;
+    try {
+      docs = loadAll(text);
+    } catch {
+      docs = undefined;
+    }
+    if (docs) {
+      const lines = documentLines(text);
+      const out: KubeObject[] = [];
+      docs.forEach((value, i) => {
+        if (value !== null && value !== undefined) collectObjects(value, lines(i), file, out);
+      });
+      return out;
+    }
+  }
+  return parseCarefully(text, file);
+}
+
+/** The careful parse: the `yaml` library, recording every node's position; alias bombs refused. */
+function parseCarefully(text: string, file: string): KubeObject[] {
   const counter = new LineCounter();
   const docs = parseAllDocuments(text, { lineCounter: counter, prettyErrors: false });
   if (!Array.isArray(docs)) throw new EvidenceParseError('not a YAML stream');
@@ -47,31 +73,35 @@ export function parseKubernetesFile(text: string, file: string): KubeObject[] {
     if ('error' in converted) throw new EvidenceParseError(converted.error.message, converted.error.line);
     const value = converted.value;
     if (value === null || value === undefined) continue;
-    const lineOf = locate(doc, counter);
-    const add = (obj: unknown, base: (string | number)[]) => {
-      const parsed = KubeObjectSchema.safeParse(obj);
-      if (!parsed.success) {
-        const issue = parsed.error.issues[0]!;
-        const path = [...base, ...issue.path.filter((p): p is string | number => typeof p !== 'symbol')];
-        throw new EvidenceParseError(`${path.join('.') || 'object'}: ${issue.message}`, lineOf(path));
-      }
-      const raw = parsed.data as KubeObject['raw'];
-      out.push({
-        kind: raw.kind, name: raw.metadata.name, namespace: raw.metadata.namespace, raw, file,
-        ref: (path, text) => {
-          const line = lineOf([...base, ...path]);
-          return { file, ...(line !== undefined ? { line } : {}), text: text ?? path.join('.') };
-        },
-      });
-    };
-    const v = value as { kind?: unknown; items?: unknown };
-    if (v.kind === 'List' || (typeof v.kind === 'string' && v.kind.endsWith('List') && Array.isArray(v.items))) {
-      (Array.isArray(v.items) ? v.items : []).forEach((item, i) => add(item, ['items', i]));
-    } else {
-      add(value, []);
-    }
+    collectObjects(value, locate(doc, counter), file, out);
   }
   return out;
+}
+
+/** Validates the object (or every item of a `kind: List`) of one document and adds it to `out`. */
+function collectObjects(value: unknown, lineOf: LocatedYaml['lineOf'], file: string, out: KubeObject[]): void {
+  const add = (obj: unknown, base: (string | number)[]) => {
+    const parsed = KubeObjectSchema.safeParse(obj);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0]!;
+      const path = [...base, ...issue.path.filter((p): p is string | number => typeof p !== 'symbol')];
+      throw new EvidenceParseError(`${path.join('.') || 'object'}: ${issue.message}`, lineOf(path));
+    }
+    const raw = parsed.data as KubeObject['raw'];
+    out.push({
+      kind: raw.kind, name: raw.metadata.name, namespace: raw.metadata.namespace, raw, file,
+      ref: (path, text) => {
+        const line = lineOf([...base, ...path]);
+        return { file, ...(line !== undefined ? { line } : {}), text: text ?? path.join('.') };
+      },
+    });
+  };
+  const v = value as { kind?: unknown; items?: unknown };
+  if (v.kind === 'List' || (typeof v.kind === 'string' && v.kind.endsWith('List') && Array.isArray(v.items))) {
+    (Array.isArray(v.items) ? v.items : []).forEach((item, i) => add(item, ['items', i]));
+  } else {
+    add(value, []);
+  }
 }
 
 /** Reads a nested field from a loosely typed object: `get(obj, 'spec', 'template', 'spec')`. */

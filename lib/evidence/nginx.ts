@@ -355,21 +355,40 @@ export function upstreamName(target: string): string {
  * prefix.
  */
 export function matchLocation(server: NginxServer, uri: string): NginxLocation | undefined {
+  const { exact, prefix, regex } = locationIndex(server);
+  const hit = exact.get(uri);
+  if (hit) return hit;
   let best: NginxLocation | undefined;
-  for (const l of server.locations) {
-    if (l.modifier === '=' && l.path === uri) return l;
-    if ((l.modifier === '' || l.modifier === '^~') && uri.startsWith(l.path) && (!best || l.path.length > best.path.length)) best = l;
-  }
+  for (let n = uri.length; n >= 0 && !best; n--) best = prefix.get(uri.slice(0, n));
   if (best?.modifier === '^~') return best;
+  return regex.find((r) => r.re?.test(uri))?.location ?? best;
+}
+
+/**
+ * A server's locations indexed once (a server is matched against every page and WebSocket path
+ * of the service): exact and prefix locations by path, the first of each path kept as NGINX
+ * keeps it, and the regex locations in order with their expressions compiled.
+ */
+const locationIndexes = new WeakMap<NginxServer, { exact: Map<string, NginxLocation>; prefix: Map<string, NginxLocation>; regex: { location: NginxLocation; re: RegExp | undefined }[] }>();
+function locationIndex(server: NginxServer) {
+  let index = locationIndexes.get(server);
+  if (index) return index;
+  index = { exact: new Map(), prefix: new Map(), regex: [] };
   for (const l of server.locations) {
-    if (l.modifier !== '~' && l.modifier !== '~*') continue;
-    try {
-      if (new RegExp(l.path, l.modifier === '~*' ? 'i' : '').test(uri)) return l;
-    } catch {
-      continue;
+    if (l.modifier === '=' && !index.exact.has(l.path)) index.exact.set(l.path, l);
+    else if ((l.modifier === '' || l.modifier === '^~') && !index.prefix.has(l.path)) index.prefix.set(l.path, l);
+    else if (l.modifier === '~' || l.modifier === '~*') {
+      let re: RegExp | undefined;
+      try {
+        re = new RegExp(l.path, l.modifier === '~*' ? 'i' : '');
+      } catch {
+        re = undefined;
+      }
+      index.regex.push({ location: l, re });
     }
   }
-  return best;
+  locationIndexes.set(server, index);
+  return index;
 }
 
 /** Chooses the server block for a host name (exact, then wildcard, then default/first). */

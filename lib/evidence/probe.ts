@@ -14,9 +14,15 @@ export const ProbeCookieSchema = z.looseObject({
   size: z.number().int().nonnegative(),
 });
 
-/** One HTTP exchange (or WebSocket upgrade) recorded by the live probe. */
+/**
+ * One HTTP exchange (or WebSocket upgrade) recorded by the live probe. `session` numbers the
+ * probe's independent sessions (from 0): a session's `no-jar` request is its first, without
+ * cookies; its `jar` requests and `websocket` upgrades carry the cookies it was given. Bundles
+ * written before sessions existed have none: their `jar` exchanges are one session.
+ */
 export const ProbeExchangeSchema = z.looseObject({
   phase: z.enum(['no-jar', 'jar', 'websocket']),
+  session: z.number().int().nonnegative().optional(),
   at: z.string().optional(),
   request: z.looseObject({ url: z.string(), cookies: z.array(z.string()).default([]) }),
   response: z

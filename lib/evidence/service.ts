@@ -74,13 +74,27 @@ export const NginxLocationSchema = z.strictObject({
   ssm: SsmLocationSchema.optional(),
 }).superRefine(remotePaths);
 
-/** The live probe: the only URL Sticky ever requests for this service. */
-export const ProbeLocationSchema = z.strictObject({
-  url: z.url({ protocol: /^(https?|wss?)$/ }),
-  backendHeader: z.string().default('X-Backend-Server'),
-  requests: z.number().int().min(2).max(200).default(20),
-  cookie: z.string().optional(),
-});
+/**
+ * The live probe: the only URL Sticky ever requests for this service. It plays `sessions`
+ * independent browsers: each opens with one request without cookies, then sends its share of
+ * `requests` with the cookies it was given; at most `concurrency` requests are in flight at once.
+ * The defaults (15 + 15 requests) send no more than the probe's earlier 10 + 20.
+ */
+export const ProbeLocationSchema = z
+  .strictObject({
+    url: z.url({ protocol: /^(https?|wss?)$/ }),
+    backendHeader: z.string().default('X-Backend-Server'),
+    /** Requests sent with a session's cookies, shared among the sessions. */
+    requests: z.number().int().min(2).max(200).default(15),
+    cookie: z.string().optional(),
+    /** Independent sessions (default 15, never more than `requests`): each one is a chance to catch a first-request move. */
+    sessions: z.number().int().min(1).max(50).optional(),
+    /** Requests (and WebSocket upgrades) in flight at once. */
+    concurrency: z.number().int().min(1).max(100).default(32),
+  })
+  .refine((p) => p.sessions === undefined || p.sessions <= p.requests, {
+    path: ['sessions'], message: 'at most probe.requests: each session sends at least one request with its cookies',
+  });
 
 /**
  * A catalog entry, exactly the `service.yaml` of docs/evidence-bundle.md plus optional additions:

@@ -1,4 +1,4 @@
-import { stringify } from 'yaml';
+import { dump } from 'js-yaml';
 import { layersOf } from '../catalog/catalog.ts';
 import type { Layer, RawBundle } from '../evidence/bundle.ts';
 import type { Service } from '../evidence/service.ts';
@@ -82,7 +82,7 @@ function merge(parts: { files: Record<string, string>; notes: string[] }[]) {
 export async function collect(service: Service, opts: CollectOptions = {}): Promise<RawBundle> {
   const cap = (l: Layer) => (l === 'aws' ? 60_000 : usesSsm(service, l) ? 30_000 : 10_000);
   const timeoutOf = (l: Layer) => Math.min(cap(l), opts.timeoutMs ?? cap(l));
-  const files = new Map<string, string>([['service.yaml', stringify(service)]]);
+  const files = new Map<string, string>([['service.yaml', dump(service)]]);
   const notChecked: Record<string, string> = {};
   const notes: string[] = [];
   const wanted = layersOf(service);

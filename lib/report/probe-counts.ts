@@ -29,7 +29,9 @@ export function probeCounts(raw: RawBundle): BackendCounts[] {
     for (const x of exchanges) if (x.phase === phase && x.response?.backend) m.set(x.response.backend, (m.get(x.response.backend) ?? 0) + 1);
     return [...m].sort(([a], [b]) => naturalCompare(a, b));
   };
-  return [{ label: 'without a cookie jar', counts: count('no-jar') }, { label: 'with a cookie jar (must stay on one)', counts: count('jar') }];
+  // With several probe sessions each one sticks to its own backend, so the jar counts spread.
+  const sessions = exchanges.some((x) => x.session !== undefined);
+  return [{ label: 'without a cookie jar', counts: count('no-jar') }, { label: sessions ? 'with a cookie jar (each session must stay on one)' : 'with a cookie jar (must stay on one)', counts: count('jar') }];
 }
 
 /** A text bar chart of requests per backend, one line each: `app1 ████████ 8`. */

@@ -1,11 +1,13 @@
 import { afterEach, describe, expect, it, jest } from '@jest/globals';
-import { analyze } from '../../lib/checks/analyze.ts';
+import { analyze, type Report } from '../../lib/checks/analyze.ts';
 import { parseBundle } from '../../lib/evidence/bundle.ts';
 import { collect } from '../../lib/providers/collect.ts';
 import { runtimeCommand } from '../../lib/providers/haproxy/runtime-api.ts';
 import { alive, listScenarios, startLab, type Lab } from '../../infra/lab/lab.ts';
 
 jest.setTimeout(30_000);
+/** Checks per scenario: the same live state must give the same verdict every time. */
+const STABILITY_RUNS = 20;
 const scenarios = await listScenarios();
 let lab: Lab | undefined;
 afterEach(async () => {
@@ -23,19 +25,25 @@ describe('live check against the lab', () => {
     ]);
   });
 
-  it.each(scenarios.map((s) => [s.name, s.expect] as const))('%s: detects exactly %j', async (name, causes) => {
+  it.each(scenarios.map((s) => [s.name, s.expect] as const))('%s: detects exactly %j, with the same findings and severities in 20 checks', async (name, causes) => {
     // Prepare
     lab = await startLab(name);
     // Act
-    const raw = await collect(lab.service, { timeoutMs: 5000 });
-    const report = analyze(parseBundle(raw));
+    const runs = [];
+    for (let i = 0; i < STABILITY_RUNS; i++) {
+      const raw = await collect(lab.service, { timeoutMs: 5000 });
+      runs.push({ raw, report: analyze(parseBundle(raw)) });
+    }
     // Assess
+    const { raw, report } = runs[0]!;
     expect([report.incomplete, report.notCheckedReasons]).toEqual([[], {
       aws: 'not part of this service', kubernetes: 'not part of this service',
       ...(lab.scenario.haproxy.length ? {} : { haproxy: 'not part of this service' }), ...(lab.scenario.nginx.length ? {} : { nginx: 'not part of this service' }),
     }]);
     expect([...new Set(report.findings.map((f) => f.cause))].sort()).toEqual([...causes].sort());
     expect(raw.files.get('probe/exchanges.json')).not.toMatch(/sid=|"value": "(?!<redacted>)/);
+    const verdict = (r: Report) => [r.verdict, ...r.findings.map((f) => `${f.id} ${f.cause} ${f.severity}`)];
+    expect(runs.map((r) => verdict(r.report))).toEqual(runs.map(() => verdict(report)));
   });
 
   it('stops every process it started, by pid', async () => {
@@ -75,11 +83,12 @@ describe('live check against the lab', () => {
     // Act
     const raw = await collect(lab.service, { timeoutMs: 5000 });
     // Assess
-    const exchanges = (JSON.parse(raw.files.get('probe/exchanges.json')!) as { exchanges: { phase: string; response: { backend: string; setCookies: { name: string }[] } }[] }).exchanges;
-    const jar = exchanges.filter((x) => x.phase === 'jar');
-    expect(jar[0]!.response.setCookies.map((c) => c.name)).toContain('route');
-    expect(new Set(jar.map((x) => x.response.backend)).size).toBe(1);
-    expect(new Set(exchanges.filter((x) => x.phase === 'no-jar').map((x) => x.response.backend)).size).toBeGreaterThan(1);
+    const exchanges = (JSON.parse(raw.files.get('probe/exchanges.json')!) as { exchanges: { phase: string; session: number; response: { backend: string; setCookies: { name: string }[] } }[] }).exchanges;
+    const first = exchanges.filter((x) => x.phase === 'no-jar');
+    const backendsOf = (session: number) => new Set(exchanges.filter((x) => x.session === session && x.phase !== 'websocket').map((x) => x.response.backend));
+    expect(first.every((x) => x.response.setCookies.some((c) => c.name === 'route'))).toBe(true);
+    expect(first.map((x) => backendsOf(x.session).size)).toEqual(first.map(() => 1));
+    expect(new Set(first.map((x) => x.response.backend)).size).toBeGreaterThan(1);
   });
 
   it('reports an unreachable layer as not checked and still analyzes the others', async () => {

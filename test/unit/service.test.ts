@@ -39,6 +39,18 @@ describe('parseService', () => {
     expect(msg).toMatch(/^service\.yaml:\d: /);
   });
 
+  it('applies the probe defaults and bounds its sessions by its requests', () => {
+    // Act
+    const s = parseService('name: a\nhosts: [a.example.com]\nsessionTimeoutSeconds: 10\nprobe: { url: "https://a.example.com/" }\n');
+    const msg = messageOf('name: a\nhosts: [a.example.com]\nsessionTimeoutSeconds: 10\nprobe:\n  url: "https://a.example.com/"\n  requests: 4\n  sessions: 5\n  concurrency: 0\n');
+    // Assess
+    expect(s.probe).toEqual({ url: 'https://a.example.com/', backendHeader: 'X-Backend-Server', requests: 15, concurrency: 32 });
+    expect(msg.split('\n')).toEqual([
+      'service.yaml:8: probe.concurrency: Too small: expected number to be >=1',
+      'service.yaml:7: probe.sessions: at most probe.requests: each session sends at least one request with its cookies',
+    ]);
+  });
+
   it('rejects a probe URL that is not http(s) or ws(s) and paths without a leading slash', () => {
     // Act
     const msg = messageOf('name: a\nhosts: [a.example.com]\nsessionTimeoutSeconds: 10\npaths: [cart]\nprobe: { url: "file:///etc/passwd" }\n');

@@ -1,4 +1,4 @@
-import { memo2 } from './memo.ts';
+import { memo1, memo2 } from './memo.ts';
 import { proxyMode, setting, stickRules } from '../../evidence/haproxy.ts';
 import { idPart } from '../types.ts';
 import type { HaproxyConfig, HaproxyDirective, HaproxyProxy, HaproxyServer } from '../../evidence/haproxy.ts';
@@ -138,16 +138,45 @@ function evalCondition(words: string[], acls: Map<string, Acl[]>, req: RouteRequ
   return any;
 }
 
-function acls(proxy: HaproxyProxy): Map<string, Acl[]> {
-  const out = new Map<string, Acl[]>();
+/**
+ * A frontend's routing table, read once per frontend (not once per request routed): its named
+ * ACLs, its `use_backend` rules in order and its default backend.
+ */
+const routingOf = memo1((proxy: HaproxyProxy) => {
+  const acls = new Map<string, Acl[]>();
   for (const d of proxy.own) {
     if (d.keyword !== 'acl' || !d.args[0]) continue;
-    const list = out.get(d.args[0]) ?? [];
+    const list = acls.get(d.args[0]) ?? [];
     list.push(parseAcl(d.args.slice(1)));
-    out.set(d.args[0], list);
+    acls.set(d.args[0], list);
   }
-  return out;
-}
+  const def = proxy.own.filter((d) => d.keyword === 'default_backend').pop() ?? proxy.defaults?.directives.filter((d) => d.keyword === 'default_backend').pop();
+  const uses = proxy.own.filter((d) => d.keyword === 'use_backend');
+  // `use_backend X if name` where every definition of `name` is a plain `path` or `path_beg`
+  // match depends on the path alone: indexed by its values, so routing many paths through many
+  // such rules costs a lookup per path instead of a walk through every rule.
+  const byPrefix = new Map<string, number[]>();
+  const byPath = new Map<string, number[]>();
+  const others: number[] = [];
+  const indexed = new Set<number>();
+  uses.forEach((u, i) => {
+    const [, verb, ...cond] = u.args;
+    const defs = verb === 'if' && cond.length === 1 && /^[^!{]/.test(cond[0]!) ? acls.get(cond[0]!) : undefined;
+    if (!defs?.every((a) => (a.criterion === 'path' || a.criterion === 'path_beg') && a.flags.length === 0)) return void others.push(i);
+    indexed.add(i);
+    for (const a of defs) for (const v of a.values) {
+      const index = a.criterion === 'path' ? byPath : byPrefix;
+      index.set(v, [...(index.get(v) ?? []), i]);
+    }
+  });
+  /** The rules to evaluate for a path, in order: the indexed ones that match it and every other one. */
+  const candidates = (path: string): number[] => {
+    const hits = new Set<number>(byPath.get(path));
+    for (let n = 0; n <= path.length; n++) for (const i of byPrefix.get(path.slice(0, n)) ?? []) hits.add(i);
+    return hits.size === 0 ? others : [...others, ...hits].sort((a, b) => a - b);
+  };
+  return { acls, uses, candidates, indexed, defaultName: def?.args[0] };
+});
 
 /**
  * The backends a frontend (or listen) sends a request to, in HAProxy's order: the first
@@ -156,15 +185,14 @@ function acls(proxy: HaproxyProxy): Map<string, Acl[]> {
  * branches possible, so no backend is missed.
  */
 export function routeRequest(frontend: HaproxyProxy, req: RouteRequest, byName: Map<string, HaproxyProxy>): HaproxyProxy[] {
-  const table = acls(frontend);
+  const { acls: table, uses, candidates, indexed, defaultName } = routingOf(frontend);
   const out: HaproxyProxy[] = [];
-  const uses: HaproxyDirective[] = frontend.own.filter((d) => d.keyword === 'use_backend');
-  for (const u of uses) {
-    const [name, verb, ...cond] = u.args;
+  for (const i of candidates(req.path)) {
+    const [name, verb, ...cond] = uses[i]!.args;
     const be = name ? byName.get(name) : undefined;
     if (!be) continue;
     let r: Tri = true;
-    if (verb === 'if' || verb === 'unless') {
+    if (!indexed.has(i) && (verb === 'if' || verb === 'unless')) {
       r = evalCondition(cond, table, req);
       if (verb === 'unless' && r !== undefined) r = !r;
     }
@@ -174,9 +202,7 @@ export function routeRequest(frontend: HaproxyProxy, req: RouteRequest, byName: 
     }
     if (r === undefined) out.push(be);
   }
-  const def = frontend.own.filter((d) => d.keyword === 'default_backend').pop()
-    ?? frontend.defaults?.directives.filter((d) => d.keyword === 'default_backend').pop();
-  const defBe = def?.args[0] ? byName.get(def.args[0]) : undefined;
+  const defBe = defaultName ? byName.get(defaultName) : undefined;
   if (defBe) out.push(defBe);
   else if (frontend.kind === 'listen' && frontend.servers.length > 0) out.push(frontend);
   return out;
@@ -191,11 +217,13 @@ export const servedBackends = memo2((cfg: HaproxyConfig, service: Service): Serv
   const byName = new Map(cfg.proxies.filter((p) => p.kind !== 'frontend').map((p) => [p.name, p]));
   const entries = cfg.proxies.filter((p) => p.kind === 'frontend' || p.kind === 'listen');
   const result = new Map<string, ServedBackend>();
+  const seen = new Set<string>();
   const add = (be: HaproxyProxy, fe: HaproxyProxy | undefined, path: string, ws: boolean) => {
     const s = result.get(be.name) ?? { proxy: be, frontends: [], pages: [], websockets: [] };
     if (fe && !s.frontends.includes(fe)) s.frontends.push(fe);
-    const bucket = ws ? s.websockets : s.pages;
-    if (!bucket.includes(path)) bucket.push(path);
+    const key = `${be.name}\n${ws ? 'ws' : 'page'}\n${path}`;
+    if (!seen.has(key)) (ws ? s.websockets : s.pages).push(path);
+    seen.add(key);
     result.set(be.name, s);
   };
   if (entries.length === 0) {

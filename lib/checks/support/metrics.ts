@@ -14,7 +14,7 @@ export interface Series {
 export const series = memo1((ev: Evidence): Series[] =>
   (ev.aws.metrics?.data.MetricDataResults ?? []).map((r) => {
     const [metric = '', dimension = ''] = (r.Label ?? r.Id).split(/\s+/, 2);
-    const points = r.Values.map((v, i) => ({ t: r.Timestamps[i] ?? '', v })).sort((a, b) => a.t.localeCompare(b.t));
+    const points = r.Values.map((v, i) => ({ t: r.Timestamps[i] ?? '', v })).sort((a, b) => (a.t < b.t ? -1 : a.t > b.t ? 1 : 0));
     return { metric, dimension, points, raw: r };
   }),
 );

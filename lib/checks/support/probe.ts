@@ -90,6 +90,36 @@ export function seenAffinityCookies(exchanges: ProbeExchange[], names: string[])
   return [...out.values()];
 }
 
+/** One session of the probe: its HTTP requests (the first one without cookies) and its WebSocket upgrades. */
+export interface ProbeSession {
+  /** The session's number; undefined for a bundle written before the probe had sessions. */
+  id: number | undefined;
+  http: ProbeExchange[];
+  websocket: ProbeExchange[];
+}
+
+/**
+ * The probe's sessions, in order, each judged on its own: a session must stay on the backend
+ * its first request reached. A bundle without `session` fields holds one session: its `jar`
+ * requests and its upgrades (its `no-jar` requests belong to none).
+ */
+export function probeSessions(exchanges: ProbeExchange[]): ProbeSession[] {
+  const out = new Map<number | undefined, ProbeSession>();
+  for (const x of exchanges) {
+    if (x.session === undefined && x.phase === 'no-jar') continue;
+    let s = out.get(x.session);
+    if (!s) out.set(x.session, (s = { id: x.session, http: [], websocket: [] }));
+    (x.phase === 'websocket' ? s.websocket : s.http).push(x);
+  }
+  return [...out.values()];
+}
+
+/** `app1 → app2 ×2`: where a session's first request landed, then where the rest did. */
+export function showMove(s: ProbeSession): string {
+  const [first, ...rest] = s.http;
+  return `${first?.response?.backend ?? 'no answer'} → ${showCounts(backendCounts(rest))}`;
+}
+
 /** Counts responses per backend: `{ app1: 7, app2: 13 }`. */
 export function backendCounts(exchanges: ProbeExchange[]): Map<string, number> {
   const m = new Map<string, number>();
