@@ -15,11 +15,16 @@ import { WebClient } from '@slack/web-api';
 import type { Catalog } from '../../lib/catalog/catalog.ts';
 import { ServiceSchema } from '../../lib/evidence/service.ts';
 import { readBundle } from '../../lib/evidence/read-bundle.ts';
+import { analyze } from '../../lib/checks/analyze.ts';
+import { parseBundle } from '../../lib/evidence/bundle.ts';
+import { collect } from '../../lib/providers/collect.ts';
+import { STEPS } from '../../lib/workflow/steps.ts';
 import { startFailure } from '../../lib/slack/listeners/commands.ts';
 import { localStore, type Approval, type Store } from '../../lib/store/store.ts';
 import { decide, resume } from '../../lib/workflow/approvals.ts';
 import { executionArn, StepFunctionsEngine } from '../../lib/workflow/engine.ts';
 import { sweep, type SweepDeps } from '../../lib/workflow/sweeper.ts';
+import { fakeAws, modelFromBundle, virtualClock } from '../support/aws-fake.ts';
 import { FIXTURES } from '../support/bundles.ts';
 import { SlackApiDouble } from '../support/slack-api-double.ts';
 
@@ -62,8 +67,9 @@ afterEach(async () => {
 /** A triage with the haproxy-cookie-ttl evidence, its report posted in C1 (so it has a ts to update). */
 async function triage(fields: Record<string, unknown> = {}): Promise<{ id: string; messageTs: string }> {
   const id = `t-sfn-${++seq}`;
-  const posted = await web.chat.postMessage({ channel: 'C1', text: 'report' });
-  await store.putTriage({ id, service: 'checkout', trigger: 'slash-command', channel: 'C1', requester: 'U1', createdAt: NOW - 60_000, messageTs: posted.ts!, ...fields });
+  const channel = (fields.channel as string | undefined) ?? 'C1';
+  const posted = await web.chat.postMessage({ channel, text: 'report' });
+  await store.putTriage({ id, service: 'checkout', trigger: 'slash-command', channel, requester: 'U1', createdAt: NOW - 60_000, messageTs: posted.ts!, ...fields });
   await store.putEvidence(id, (await readBundle(join(FIXTURES, 'haproxy-cookie-ttl'))).files);
   slack.calls.length = 0;
   return { id, messageTs: posted.ts! };
@@ -337,9 +343,10 @@ describe('the sweeper', () => {
     expect(await store.open('START')).toEqual([id]);
   });
 
-  it('publishes a report whose update failed again, at the report\'s channel and ts', async () => {
+  it('publishes a report whose update failed again, at the report\'s channel and ts (not its alarm thread\'s)', async () => {
     // Prepare
-    const { id, messageTs } = await triage();
+    const thread = await web.chat.postMessage({ channel: 'C2', text: 'alarm thread' });
+    const { id, messageTs } = await triage({ channel: 'C2', trigger: 'alarm', threadTs: thread.ts });
     await store.updateTriage(id, { publishPending: true });
 
     // Act
@@ -348,7 +355,8 @@ describe('the sweeper', () => {
     // Assess
     expect(r.errors).toEqual([]);
     expect(r.notices).toEqual([id]);
-    expect(slack.of('chat.update').map(({ channel, ts }) => [channel, ts])).toEqual([['C1', messageTs]]);
+    expect(slack.of('chat.update').map(({ channel, ts }) => [channel, ts])).toEqual([['C2', messageTs]]);
+    expect(slack.messages.get('C2')!.get(thread.ts!)!.text).toBe('alarm thread');
     expect(await store.open('NOTICE')).toEqual([]);
   });
 
@@ -365,5 +373,55 @@ describe('the sweeper', () => {
     expect(r.notices).toEqual([]);
     expect(r.errors).toEqual([`notice ${id}: Slack: WebAPIHTTPError: An HTTP protocol error occurred: statusCode = 503`]);
     expect(await store.open('NOTICE')).toEqual([id]);
+  });
+});
+
+describe('the Verify and Rollback steps of the runbook', () => {
+  const TG = 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/checkout-tg/73e2d6bc24d8a067';
+  const awsService = ServiceSchema.parse({ name: 'checkout', hosts: ['shop.example.com'], sessionTimeoutSeconds: 3600, approvers: ['U2'], aws: { region: 'eu-west-1', targetGroupArns: [TG] } });
+  const PLAN = 'elbv2.checkout-tg.enable-stickiness';
+  let fake: ReturnType<typeof fakeAws> | undefined;
+  afterEach(() => {
+    fake?.restore();
+    fake = undefined;
+  });
+
+  it('rolls a change back when verification fails: Verify finds the finding still there, Rollback restores the collected attributes', async () => {
+    // Prepare
+    const clock = virtualClock();
+    fake = fakeAws(modelFromBundle(join(FIXTURES, 'aws-stickiness-disabled')), clock);
+    const raw = await collect(awsService, { clock, now });
+    const plan = analyze(parseBundle(raw)).remediations.find((p) => p.id === PLAN)!;
+    const id = `t-sfn-${++seq}`;
+    await store.putTriage({ id, service: 'checkout', trigger: 'slash-command', channel: 'C1', requester: 'U1', createdAt: NOW });
+    await store.putEvidence(id, raw.files);
+    const a = await approval(id, { planId: PLAN, status: 'verifying', decidedBy: 'U2', decidedAt: NOW, undo: JSON.stringify({ kind: 'aws', plan }) });
+    const deps = { store, slack: web as never, catalog: async (): Promise<Catalog> => ({ source: 'test', services: [awsService] }), now, collect: { clock } };
+
+    // Act
+    const verified = await STEPS.verify(deps, { triageId: id, approvalId: a.id });
+    const afterVerify = (await store.getApproval(a.id))!;
+    const rolled = await STEPS.rollback(deps, { triageId: id, approvalId: a.id });
+
+    // Assess
+    expect(verified).toEqual({ verified: false, remaining: ['elbv2.checkout-tg.stickiness-disabled'] });
+    expect([afterVerify.status, afterVerify.outcome]).toEqual(['verifying', 'verification failed (elbv2.checkout-tg.stickiness-disabled still present); rolling back']);
+    expect(rolled).toEqual({ outcome: 'verification failed; rolled back to the state before the change' });
+    expect(fake.calls.filter((c) => c.op === 'ModifyTargetGroupAttributes').map((c) => c.input)).toEqual([{ TargetGroupArn: TG, Attributes: plan.target.rollbackAttributes }]);
+    expect((await store.getApproval(a.id))!.status).toBe('rolled-back');
+    expect((await store.auditTrail(id)).map((e) => String(e.event)).sort()).toEqual(['rolled-back', 'verification-failed']);
+  });
+
+  it('records a rollback without an undo as failed, saying the change may be live', async () => {
+    // Prepare
+    const { id } = await triage();
+    const a = await approval(id, { status: 'verifying', decidedBy: 'U2', decidedAt: NOW });
+
+    // Act
+    const r = await STEPS.rollback({ store, slack: web as never, catalog, now }, { triageId: id, approvalId: a.id, state: { verifyError: { Error: 'Sticky.Transient', Cause: '{"errorMessage":"the ALB did not answer"}' } } });
+
+    // Assess
+    expect(r).toEqual({ outcome: 'verification could not complete (Sticky.Transient: the ALB did not answer), and no undo was recorded: the change may be live; check haproxy.edge1.app.raise-cookie-lifetime by hand' });
+    expect((await store.getApproval(a.id))!.status).toBe('failed');
   });
 });
