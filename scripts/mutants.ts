@@ -169,6 +169,17 @@ export const MUTANTS: Mutant[] = [
     file: 'lib/workflow/steps.ts', from: 'await deps.slack.chat.update({ channel: triage.channel, ts: triage.messageTs,', to: "await deps.slack.chat.update({ channel: 'C1', ts: triage.messageTs,",
     tests: [SFN], only: 'publishes a report',
   },
+  // Evidence collected from the right place.
+  {
+    name: 'cloudwatch.namespace', why: 'a network load balancer\'s metrics are asked of the ALB namespace',
+    file: 'lib/providers/aws/cloudwatch.ts', from: "Namespace: nlb ? 'AWS/NetworkELB' : 'AWS/ApplicationELB',", to: "Namespace: 'AWS/ApplicationELB',",
+    tests: ['test/unit/cloudwatch.test.ts'], only: 'NLB namespace',
+  },
+  {
+    name: 'cloudwatch.alb-namespace', why: 'an application load balancer\'s metrics are asked of the NLB namespace',
+    file: 'lib/providers/aws/cloudwatch.ts', from: "Namespace: nlb ? 'AWS/NetworkELB' : 'AWS/ApplicationELB',", to: "Namespace: 'AWS/NetworkELB',",
+    tests: ['test/unit/cloudwatch.test.ts'], only: 'from AWS/ApplicationELB',
+  },
   // The rules' thresholds: exactly the session is enough, shorter is a finding.
   ...[
     ['haproxy.cookie-ttl', 'lib/checks/haproxy/cookie-ttl.ts', '.filter((x) => x.s < session);', '.filter((x) => x.s <= session);', 'haproxy-ttl-boundary'],

@@ -76,6 +76,9 @@ function scratch(): string {
   return dir;
 }
 
+/** The jest run under way (its own process group), for an interrupt to stop. */
+let running: number | undefined;
+
 /** Runs jest on a selection in the scratch copy and reads its JSON result. */
 function jest(dir: string, tests: string[], only: string | undefined, tag: string): Promise<Run> {
   const out = join(dir, `.mutate-${tag}.json`);
@@ -85,6 +88,7 @@ function jest(dir: string, tests: string[], only: string | undefined, tag: strin
     const child = spawn(process.execPath, [join(ROOT, 'node_modules/jest/bin/jest.js'), '--ci', '--silent', '--bail', '--json', `--outputFile=${out}`, ...(only ? ['-t', only] : []), ...tests], {
       cwd: dir, env: { ...process.env, NODE_OPTIONS: '--experimental-vm-modules --no-warnings' }, stdio: 'ignore', detached: true,
     });
+    running = child.pid;
     let timedOut = false;
     const timer = setTimeout(() => {
       timedOut = true;
@@ -96,6 +100,7 @@ function jest(dir: string, tests: string[], only: string | undefined, tag: strin
     }, RUN_TIMEOUT_MS);
     child.on('exit', (code) => {
       clearTimeout(timer);
+      running = undefined;
       let r: { numPassedTests?: number; numFailedTests?: number; testResults?: { assertionResults?: { status: string; fullName: string }[]; message?: string }[] } = {};
       try {
         r = JSON.parse(readFileSync(out, 'utf8'));
@@ -131,6 +136,20 @@ async function main(): Promise<number> {
   console.log(`Mutating a scratch copy of the working tree${dirty ? ` (with ${dirty.split('\n').length} uncommitted change(s))` : ''}; the tree itself is not written.`);
   const started = Date.now();
   const dir = scratch();
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      if (running) {
+        try {
+          process.kill(-running, 'SIGKILL');
+        } catch {
+          /* already gone */
+        }
+      }
+      rmSync(dir, { recursive: true, force: true });
+      console.error(`npm run mutate: interrupted; nothing was written to the working tree`);
+      process.exit(130);
+    });
+  }
   try {
     const key = (m: Mutant) => JSON.stringify([m.tests, m.only ?? null]);
     const baselines = new Map<string, Run>();
