@@ -349,7 +349,7 @@ describe('Slack API double: tokens', () => {
     expect(bot.data.error).toBe('not_allowed_token_type');
   });
 
-  it('answers unknown_method for a method it does not model, whatever the token', async () => {
+  it('answers unknown_method, naming the method, for a method it does not model', async () => {
     // Act
     const e = await failure(client().apiCall('conversations.history', { channel: 'C1' }));
 
