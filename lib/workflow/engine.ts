@@ -21,10 +21,22 @@ export class StepFunctionsEngine implements Engine {
     return { sfn, client: new sfn.SFNClient(this.region ? { region: this.region } : {}) };
   }
 
+  /**
+   * Starts the execution of a triage. A triage with an id is started under that id as the
+   * execution name, so it runs at most once: when Step Functions answers ExecutionAlreadyExists
+   * (the execution is closed, or was started with other input, e.g. by the sweeper re-driving an
+   * alarm whose first start only seemed to fail) the triage is already running or done, and the
+   * existing execution's ARN is returned instead of an error that would be retried forever.
+   */
   async start(input: TriageInput): Promise<string> {
     const { sfn, client } = await this.client();
-    const r = await client.send(new sfn.StartExecutionCommand({ stateMachineArn: this.stateMachineArn, input: JSON.stringify(input), ...(input.triageId ? { name: input.triageId } : {}) }));
-    return r.executionArn!;
+    try {
+      const r = await client.send(new sfn.StartExecutionCommand({ stateMachineArn: this.stateMachineArn, input: JSON.stringify(input), ...(input.triageId ? { name: input.triageId } : {}) }));
+      return r.executionArn!;
+    } catch (e) {
+      if (input.triageId && (e as { name?: string }).name === 'ExecutionAlreadyExists') return executionArn(this.stateMachineArn, input.triageId);
+      throw e;
+    }
   }
 
   async sendTaskSuccess(token: string, output: Record<string, unknown>): Promise<void> {
@@ -36,4 +48,9 @@ export class StepFunctionsEngine implements Engine {
     const { sfn, client } = await this.client();
     await client.send(new sfn.SendTaskFailureCommand({ taskToken: token, error, cause }));
   }
+}
+
+/** The ARN of execution `name` of a state machine (`arn:aws:states:region:account:execution:machine:name`). */
+export function executionArn(stateMachineArn: string, name: string): string {
+  return `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`;
 }

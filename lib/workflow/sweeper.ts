@@ -74,7 +74,8 @@ export async function sweep(deps: SweepDeps, opts: SweepOptions = {}): Promise<S
         close = { status: 'failed', outcome: `stuck while ${a.status} for ${Math.round((now - since) / 60_000)} min; ${live}` };
       }
       if (!close) return;
-      const closed = close.status === 'expired' ? await deps.store.expire(id, now, close.outcome) : await deps.store.transition(id, a.status, close.status, now, { outcome: close.outcome });
+      // A pending approval is past its expiry here, which transition() refuses to leave: expire() closes it.
+      const closed = a.status === 'pending' ? await deps.store.expire(id, now, close.outcome) : await deps.store.transition(id, a.status, close.status, now, { outcome: close.outcome });
       if (typeof closed === 'string') return;
       if (a.taskToken && a.status === 'pending') await deps.engine.sendTaskSuccess(a.taskToken, { decision: 'closed', approver: null }).catch(() => undefined);
       await deps.store.audit(a.triageId, { event: 'swept', approval: id, from: a.status, status: close.status, outcome: close.outcome }, now);

@@ -482,6 +482,23 @@ describe('the alarm handler (SNS → triage)', () => {
     }
   });
 
+  it('skips what is not an alarm state change, counting it ignored, and starts nothing', async () => {
+    // Prepare
+    const { starts, rt } = alarmRuntime('skip');
+    await rt.catalog();
+    const sns = (Message: string) => ({ EventSource: 'aws:sns', Sns: { MessageId: 'm-skip', Timestamp: '2026-11-25T10:00:00Z', Message } });
+    const errors = jest.spyOn(console, 'error').mockImplementation(() => undefined);
+    // Act
+    const notSns = await alarmHandler({ Records: [] } as never);
+    const skipped = await alarmHandler({ Records: [sns('not json'), sns(JSON.stringify({ AlarmName: 'x', NewStateValue: 'MAYBE' }))] } as never);
+    const logged = errors.mock.calls.map((c) => JSON.parse(String(c[0])).message);
+    errors.mockRestore();
+    // Assess
+    expect([notSns, skipped]).toEqual([{ started: 0, noted: 0, ignored: 0 }, { started: 0, noted: 0, ignored: 2 }]);
+    expect(logged).toEqual(['not an SNS event', 'not a CloudWatch alarm message', 'not a CloudWatch alarm message']);
+    expect([starts, slack.posted()]).toEqual([[], []]);
+  });
+
   it('escapes alarm names and reasons: no @channel, no smuggled link', async () => {
     // Prepare
     alarmRuntime('esc');

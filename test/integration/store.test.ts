@@ -30,6 +30,18 @@ describe('store on dynalite', () => {
     expect(await store.transition('a-none', 'pending', 'approved', 1)).toBe('unknown');
   });
 
+  it('refuses a vote at the moment the approval expires, and counts one a millisecond before', async () => {
+    // Prepare
+    await store.createApproval(approval('a-edge', 5_000));
+    await store.createApproval(approval('a-before', 5_000));
+    // Act
+    const atExpiry = await store.vote('a-edge', 'U2', 'approve', 5_000);
+    const before = await store.vote('a-before', 'U2', 'approve', 4_999);
+    // Assess
+    expect(atExpiry).toBe('expired');
+    expect(typeof before === 'object' && before.status).toBe('approved');
+  });
+
   it('claims one triage per service per dedupe window', async () => {
     // Act
     const first = await store.claimDedupe('checkout', 'T1', 1_000, 900_000);

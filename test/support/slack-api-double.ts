@@ -199,22 +199,36 @@ export class SlackApiDouble {
         if (method === 'chat.update') {
           const old = inChannel.get(args.ts);
           if (!old) return { ok: false, error: 'message_not_found' };
-          inChannel.set(args.ts, { ...old, text: args.text, blocks: args.blocks });
-          return { ok: true, channel: args.channel, ts: args.ts, text: args.text };
+          // Slack keeps the message's blocks when an update does not name them, and clears them with [].
+          const updated = { ...old, text: args.text, ...(args.blocks !== undefined ? { blocks: args.blocks } : {}) };
+          inChannel.set(args.ts, updated);
+          return { ok: true, channel: args.channel, ts: args.ts, text: args.text, message: { type: 'message', bot_id: 'BBOT', ...updated, ts: args.ts } };
         }
-        if (args.thread_ts && !inChannel.has(args.thread_ts)) return { ok: false, error: 'thread_not_found' };
+        if (args.thread_ts !== undefined) {
+          if (!/^\d+\.\d+$/.test(String(args.thread_ts))) return { ok: false, error: 'invalid_thread_ts', response_metadata: { messages: [`[ERROR] ${String(args.thread_ts)} is not a valid thread_ts`] } };
+          // Slack accepts a reply to a message that does not exist and nobody ever sees it; the
+          // double refuses it instead, so a test notices the lost message.
+          if (!inChannel.has(args.thread_ts)) return { ok: false, error: 'thread_not_found' };
+        }
         const ts = `1700000000.${String(++this.seq).padStart(6, '0')}`;
-        inChannel.set(ts, { text: args.text, blocks: args.blocks, ...(args.thread_ts ? { thread_ts: args.thread_ts } : {}) });
-        return { ok: true, channel: args.channel, ts, message: { text: args.text, ts } };
+        const message = { text: args.text, ...(args.blocks !== undefined ? { blocks: args.blocks } : {}), ...(args.thread_ts ? { thread_ts: args.thread_ts } : {}) };
+        inChannel.set(ts, message);
+        return { ok: true, channel: args.channel, ts, message: { type: 'message', bot_id: 'BBOT', ...message, ts } };
       }
     }
     return { ok: false, error: 'unknown_method' };
   }
 }
 
-const LIMITS = { blocks: 50, text: 40_000, header: 150, section: 3000, field: 2000, blockId: 255, actionId: 255, buttonText: 75, value: 2000, contextElements: 10, actionsElements: 25, confirmTitle: 100, confirmText: 300, confirmButton: 30 };
+const LIMITS = { blocks: 50, text: 40_000, header: 150, section: 3000, field: 2000, fields: 10, blockId: 255, actionId: 255, buttonText: 75, value: 2000, url: 3000, contextElements: 10, actionsElements: 25, confirmTitle: 100, confirmText: 300, confirmButton: 30 };
 
-/** Slack's checks of a message: texts within their limits, at most 50 blocks, unique block ids. */
+/**
+ * Slack's checks of a message, from the Block Kit reference (docs.slack.dev): at most 50 blocks,
+ * block ids unique in the message and action ids unique in their block, texts within their
+ * limits (section 3,000, field 2,000 and at most 10 fields, header 150 and plain_text only,
+ * button 75), text objects `plain_text` or `mrkdwn`; the message text within 40,000 characters.
+ * A block type the double does not model is refused, never passed.
+ */
 function messageProblems(args: Obj): Obj | undefined {
   const blocks = args.blocks as Obj[] | undefined;
   if (!args.text && !(blocks?.length)) return { ok: false, error: 'no_text' };
@@ -228,18 +242,29 @@ function messageProblems(args: Obj): Obj | undefined {
     blocks.forEach((b, i) => {
       const at = `[json-pointer:/blocks/${i}`;
       if (b.block_id !== undefined) {
-        if (String(b.block_id).length > LIMITS.blockId) problems.push(`must be less than ${LIMITS.blockId} characters ${at}/block_id]`);
+        if (String(b.block_id).length > LIMITS.blockId) problems.push(`must be less than ${LIMITS.blockId + 1} characters ${at}/block_id]`);
         if (ids.has(b.block_id)) problems.push(`duplicate block_id ${at}/block_id]`);
         ids.add(b.block_id);
       }
       const textOf = (t: Obj | undefined, max: number, where: string, plainOnly = false) => {
         if (!t) return;
         if (plainOnly && t.type !== 'plain_text') problems.push(`must be plain_text ${at}${where}/type]`);
+        else if (t.type !== 'plain_text' && t.type !== 'mrkdwn') problems.push(`must be one of plain_text, mrkdwn ${at}${where}/type]`);
         if (typeof t.text !== 'string' || t.text.length === 0) problems.push(`must be more than 0 characters ${at}${where}/text]`);
         else if (t.text.length > max) problems.push(`must be less than ${max + 1} characters ${at}${where}/text]`);
       };
+      const actionIds = new Set<string>();
       const element = (e: Obj, where: string) => {
-        if (e.type !== 'button') return;
+        if (e.type !== 'button') {
+          problems.push(`unsupported element type "${String(e.type)}" (not modelled by the double) ${at}${where}/type]`);
+          return;
+        }
+        if (e.action_id !== undefined) {
+          if (actionIds.has(e.action_id)) problems.push(`duplicate action_id ${at}${where}/action_id]`);
+          actionIds.add(e.action_id);
+        }
+        if (e.style !== undefined && e.style !== 'primary' && e.style !== 'danger') problems.push(`must be one of primary, danger ${at}${where}/style]`);
+        if (e.url !== undefined && String(e.url).length > LIMITS.url) problems.push(`must be less than ${LIMITS.url + 1} characters ${at}${where}/url]`);
         textOf(e.text, LIMITS.buttonText, `${where}/text`, true);
         if (String(e.action_id ?? '').length > LIMITS.actionId) problems.push(`must be less than ${LIMITS.actionId + 1} characters ${at}${where}/action_id]`);
         if (String(e.value ?? '').length > LIMITS.value) problems.push(`must be less than ${LIMITS.value + 1} characters ${at}${where}/value]`);
@@ -255,23 +280,27 @@ function messageProblems(args: Obj): Obj | undefined {
         case 'section':
           if (!b.text && !b.fields) problems.push(`must provide text or fields ${at}]`);
           textOf(b.text, LIMITS.section, '/text');
+          if (Array.isArray(b.fields) && b.fields.length > LIMITS.fields) problems.push(`no more than ${LIMITS.fields} items allowed ${at}/fields]`);
           (b.fields ?? []).forEach((f: Obj, j: number) => textOf(f, LIMITS.field, `/fields/${j}`));
           if (b.accessory) element(b.accessory, '/accessory');
           break;
         case 'context':
           if (!Array.isArray(b.elements) || b.elements.length === 0 || b.elements.length > LIMITS.contextElements) problems.push(`must have 1 to ${LIMITS.contextElements} elements ${at}/elements]`);
-          (b.elements ?? []).forEach((e: Obj, j: number) => textOf(e, LIMITS.section, `/elements/${j}`));
+          (b.elements ?? []).forEach((e: Obj, j: number) => {
+            if (e.type === 'plain_text' || e.type === 'mrkdwn') textOf(e, LIMITS.section, `/elements/${j}`);
+            else problems.push(`unsupported element type "${String(e.type)}" (not modelled by the double) ${at}/elements/${j}/type]`);
+          });
           break;
         case 'actions':
           if (!Array.isArray(b.elements) || b.elements.length === 0 || b.elements.length > LIMITS.actionsElements) problems.push(`must have 1 to ${LIMITS.actionsElements} elements ${at}/elements]`);
           (b.elements ?? []).forEach((e: Obj, j: number) => element(e, `/elements/${j}`));
           break;
         case 'divider': break;
-        default: problems.push(`unsupported block type "${String(b.type)}" ${at}/type]`);
+        default: problems.push(`unsupported block type "${String(b.type)}" (not modelled by the double) ${at}/type]`);
       }
     });
   }
-  return problems.length ? { ok: false, error: 'invalid_blocks', response_metadata: { messages: problems.map((p) => `[ERROR] ${p}`) } } : undefined;
+  return problems.length ? { ok: false, error: 'invalid_blocks', errors: problems, response_metadata: { messages: problems.map((p) => `[ERROR] ${p}`) } } : undefined;
 }
 
 /** An API Gateway (REST, v1) event for a Slack request, signed with `secret` at `timestamp` (seconds). */

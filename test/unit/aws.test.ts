@@ -179,6 +179,35 @@ describe('AWS remediations', () => {
     expect(fake!.calls.filter((c) => c.op.startsWith('Modify'))).toEqual([]);
   });
 
+  it('refuses when the listener\'s actions changed since collection, writing nothing', async () => {
+    // Prepare
+    const model = modelFromBundle(join(FIXTURES, 'aws-weighted-no-group-stickiness'));
+    const { raw } = await check(model, { targetGroupArns: [TG] });
+    model.listeners[0]!.DefaultActions[0].ForwardConfig.TargetGroups[0].Weight = 7;
+    // Act
+    const result = await applyPlan({ evidence: raw, planId: 'elbv2.listener-f2f7dc8efc522ab2.enable-group-stickiness', collect: { now } });
+    // Assess
+    expect(result).toMatchObject({ status: 'refused', reason: `drift: the actions of ${LISTENER} changed since the evidence was collected; collect again before applying` });
+    expect(fake!.calls.filter((c) => c.op.startsWith('Modify'))).toEqual([]);
+  });
+
+  it('rolls back a change whose layer could not be checked again: blind is not verified', async () => {
+    // Prepare
+    const model = modelFromBundle(join(FIXTURES, 'aws-stickiness-disabled'));
+    const { raw } = await check(model, { targetGroupArns: [TG] });
+    const blind = async () => {
+      fake!.fault('DescribeTargetGroups', 'denied', 'always');
+      return analyze(parseBundle(await collect(service({ targetGroupArns: [TG] }), { clock: virtualClock(), now })));
+    };
+    // Act
+    const result = await applyPlan({ evidence: raw, planId: 'elbv2.checkout-tg.enable-stickiness', verify: blind });
+    // Assess
+    expect(result.status).toBe('rolled-back');
+    expect(result.reason).toMatch(/^verification failed: elbv2\.checkout-tg\.stickiness-disabled could not be checked again \(aws: /);
+    expect(result.remaining).toEqual(['elbv2.checkout-tg.stickiness-disabled']);
+    expect(fake!.calls.filter((c) => c.op === 'ModifyTargetGroupAttributes').map((c) => c.input.Attributes[0])).toEqual([{ Key: 'stickiness.enabled', Value: 'true' }, { Key: 'stickiness.enabled', Value: 'false' }]);
+  });
+
   it('enables stickiness, and rolls back to the collected attributes when verification fails', async () => {
     // Prepare
     const model = modelFromBundle(join(FIXTURES, 'aws-stickiness-disabled'));
