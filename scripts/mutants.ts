@@ -140,7 +140,7 @@ export const MUTANTS: Mutant[] = [
   // Verification and rollback.
   {
     name: 'rollback.apply-plan', why: 'applyPlan keeps a change whose verification failed',
-    file: 'lib/remediations/apply/engine.ts', from: "    await rollbackChange(outcome.undo, ev.service);\n    step('rolled back to the state before the change');", to: "    step('rolled back to the state before the change');",
+    file: 'lib/remediations/apply/engine.ts', from: "    await rollbackChange(undo, ev.service);\n    step('rolled back to the state before the change');", to: "    step('rolled back to the state before the change');",
     tests: ['test/unit/aws.test.ts'], only: 'rolls back to the collected attributes',
   },
   {
@@ -155,7 +155,7 @@ export const MUTANTS: Mutant[] = [
   },
   {
     name: 'rollback.rollback-step', why: 'the runbook\'s Rollback step records a rollback it did not run',
-    file: 'lib/workflow/steps.ts', from: '      await rollbackChange(undo, service);\n    } catch (e) {\n      throw classify(e, \'the rollback\');', to: '      void rollbackChange;\n    } catch (e) {\n      throw classify(e, \'the rollback\');',
+    file: 'lib/workflow/steps.ts', from: '      await rollbackChange(undo, service);\n    } catch (e) {\n      const err = classify(e, \'the rollback\');', to: '      void rollbackChange;\n    } catch (e) {\n      const err = classify(e, \'the rollback\');',
     tests: [SFN], only: 'verification fails',
   },
   // The report's message is updated in place: its own channel and ts.
