@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, rmSync, statSync, writeFileSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, statSync, writeFileSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -68,6 +68,9 @@ export async function bundle(opts: { catalog?: string } = {}): Promise<Record<st
 if (import.meta.url === `file://${process.argv[1]}`) {
   const { values } = parseArgs({ options: { catalog: { type: 'string' }, 'no-sls': { type: 'boolean' } } });
   if (values.catalog) parseRemoteLocation(values.catalog);
+  else if (!existsSync(join(root, 'sticky.config.yaml'))) {
+    process.stderr.write('npm run package: warning: there is no sticky.config.yaml, so the functions are packaged without a catalog and the bot will know no service. Write one (`npx sticky init <service>`, or copy sticky.config.example.yaml) before deploying, or pass --catalog s3://bucket/key or --catalog ssm:/parameter.\n');
+  }
   const sizes = await bundle(values.catalog ? { catalog: values.catalog } : {});
   for (const [fn, s] of Object.entries(sizes)) console.log(`${fn.padEnd(6)} entry ${(s.entryBytes / 1024).toFixed(0)} KiB, with lazy chunks ${(s.totalBytes / 1024).toFixed(0)} KiB`);
   if (!values['no-sls']) {

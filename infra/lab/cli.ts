@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,8 +6,9 @@ import { ignoreClosedPipes } from '../../lib/cli/pipe.ts';
 import { didYouMean } from '../../lib/text/suggest.ts';
 import { listScenarios, startLab, stopPid, UnknownScenarioError } from './lab.ts';
 
-/** Where a running `lab up` records its pids and folder, so `lab down` can clean up after a crash. */
-const STATE = join(tmpdir(), 'sticky-lab.json');
+/** Where each running `lab up` records its pids and folder (one file per lab), so `lab down` can clean up after a crash. */
+const STATE_DIR = join(tmpdir(), 'sticky-labs');
+const stateFile = () => join(STATE_DIR, `${process.pid}.json`);
 
 const HELP = `npm run lab -- <command>: real HAProxy and NGINX on 127.0.0.1, one scenario per cause
 
@@ -16,7 +17,7 @@ Commands:
   up <scenario> [--delay MS]
                    start one in the foreground (Ctrl-C stops it) and print its catalog; with
                    --delay its backends answer after MS milliseconds, as real applications do
-  down             stop what a killed \`up\` left behind
+  down             stop every lab a killed \`up\` left behind
   help             this help
 
 Examples:
@@ -39,7 +40,8 @@ export function table(rows: string[][]): string {
 
 async function up(name: string, backendDelayMs: number): Promise<void> {
   const lab = await startLab(name, { backendDelayMs });
-  writeFileSync(STATE, JSON.stringify({ pids: lab.pids, run: lab.run }));
+  mkdirSync(STATE_DIR, { recursive: true });
+  writeFileSync(stateFile(), JSON.stringify({ scenario: name, pids: lab.pids, run: lab.run }));
   console.log(`lab ${name} is up: ${lab.scenario.description}`);
   console.log(`  catalog: ${lab.catalogPath}`);
   if (lab.service.probe) console.log(`  service: ${lab.service.probe.url}`);
@@ -50,7 +52,7 @@ async function up(name: string, backendDelayMs: number): Promise<void> {
     if (stopping) return;
     stopping = true;
     await lab.stop();
-    await rm(STATE, { force: true });
+    await rm(stateFile(), { force: true });
     process.exit(0);
   };
   process.on('SIGINT', down);
@@ -83,15 +85,21 @@ async function run(args: string[]): Promise<number> {
     return -1;
   }
   if (command === 'down') {
-    if (!existsSync(STATE)) {
+    const files = existsSync(STATE_DIR) ? readdirSync(STATE_DIR).filter((f) => f.endsWith('.json')) : [];
+    if (files.length === 0) {
       console.log('no lab is recorded as running');
       return 0;
     }
-    const state = JSON.parse(readFileSync(STATE, 'utf8')) as { pids: number[]; run: string };
-    await Promise.all(state.pids.map((p) => stopPid(p)));
-    await rm(state.run, { recursive: true, force: true });
-    await rm(STATE, { force: true });
-    console.log(`stopped ${state.pids.length} process(es)`);
+    let stopped = 0;
+    for (const f of files) {
+      const state = JSON.parse(readFileSync(join(STATE_DIR, f), 'utf8')) as { scenario?: string; pids: number[]; run: string };
+      await Promise.all(state.pids.map((p) => stopPid(p)));
+      await rm(state.run, { recursive: true, force: true });
+      await rm(join(STATE_DIR, f), { force: true });
+      stopped += state.pids.length;
+      console.log(`stopped ${state.scenario ?? 'a lab'}: ${state.pids.length} process(es)`);
+    }
+    console.log(`stopped ${files.length} lab(s), ${stopped} process(es)`);
     return 0;
   }
   process.stderr.write(`lab: ${command ? `unknown command "${command}"${didYouMean(COMMANDS, command)}` : 'which command?'}\n\n${HELP}`);

@@ -139,13 +139,18 @@ export function analyze(ev: Evidence, checks: readonly Check[] = CHECKS): Report
   const rank = new Map<string, number>();
   findings.forEach((f, i) => f.remediation && !rank.has(f.remediation) && rank.set(f.remediation, i));
   const blind = blindness(ev);
-  const checked = LAYERS.filter((l) => ev.present.has(l) && !blind[l]);
+  const said = (l: Layer) => {
+    const reason = ev.meta.notChecked[l];
+    return reason && !NO_SECTION.test(reason) ? reason : undefined;
+  };
+  const brokenFile = (l: Layer) => ev.problems.find((p) => layerOf(p.file) === l);
+  const checked = LAYERS.filter((l) => ev.present.has(l) && !blind[l] && !said(l) && !brokenFile(l));
   const named = namedLayers(ev);
   const reasons: Partial<Record<Layer, string>> & Record<string, string> = {};
   for (const layer of LAYERS) {
     if (checked.includes(layer)) continue;
-    const broken = ev.problems.find((p) => layerOf(p.file) === layer);
-    reasons[layer] = blind[layer] ?? (named.has(layer) ? ev.meta.notChecked[layer] : undefined)
+    const broken = brokenFile(layer);
+    reasons[layer] = blind[layer] ?? (named.has(layer) ? said(layer) : undefined)
       ?? (broken ? `could not read ${broken.file}${broken.line ? `:${broken.line}` : ''}: ${broken.message}` : named.has(layer) ? 'no evidence in the bundle' : 'not part of this service');
   }
   for (const [key, reason] of Object.entries(ev.meta.notChecked)) {

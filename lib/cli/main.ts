@@ -296,8 +296,10 @@ export async function main(argv: string[], io: Io): Promise<number> {
     const spec = commandSpec(command!);
     if (!spec) {
       command = undefined;
+      const topLevel = ['--version', '--help'];
+      const meant = first === '-v' ? '--version' : topLevel.find((o) => didYouMean([o], first) !== '');
       throw new UsageError(first.startsWith('-')
-        ? `${first} is not a command; options go after it: sticky <command> ${first}`
+        ? meant ? `unknown option ${first}; did you mean ${meant}?` : `${first} is not a command; options go after it: sticky <command> ${first}`
         : `unknown command "${first}"${didYouMean(COMMANDS.map((c) => c.name), first)}`);
     }
     const end = rest.indexOf('--');

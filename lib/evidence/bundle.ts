@@ -131,7 +131,7 @@ export function parseBundle(raw: RawBundle): Evidence {
   return ev;
 }
 
-/** The layer a bundle path belongs to under EVIDENCE.md's layout, `meta` for meta.json, undefined for other files. */
+/** The layer a bundle path belongs to under the bundle layout (docs/evidence-bundle.md), `meta` for meta.json, undefined for other files. */
 export function layoutLayer(path: string): Layer | 'meta' | undefined {
   if (path === 'meta.json') return 'meta';
   if (/^haproxy\/[^/]+\.(cfg|servers-state|stat)$/.test(path)) return 'haproxy';

@@ -121,6 +121,37 @@ describe('sticky check / services / apply on the lab', () => {
   });
 
 
+  it('refuses with exit 4, nothing changed, when the balancer the evidence came from is gone', async () => {
+    // Prepare
+    lab = await startLab('haproxy-server-maint');
+    const dir = join(tmp, 'evidence-gone');
+    await main(['check', lab.service.name, '--catalog', lab.catalogPath, '--save-evidence', dir], capture());
+    const runtime = lab.service.haproxy![0]!.runtime!;
+    await lab.stop();
+    lab = undefined;
+    const [runtimePlan] = [capture()];
+    // Act
+    const code = await main(['apply', 'haproxy.edge1.app.app2.ready-server', '--evidence', dir, '--yes', '--format', 'json'], runtimePlan);
+    // Assess
+    expect([code, JSON.parse(runtimePlan.out()).status]).toEqual([4, 'refused']);
+    expect(JSON.parse(runtimePlan.out()).reason).toBe(`cannot read HAProxy edge1's live server states: HAProxy Runtime API ${runtime}: ENOENT; nothing was changed`);
+  });
+
+  it('refuses with exit 4, as drift, a config fix whose file no longer exists', async () => {
+    // Prepare
+    lab = await startLab('haproxy-cookie-ttl');
+    const dir = join(tmp, 'evidence-no-file');
+    await main(['check', lab.service.name, '--catalog', lab.catalogPath, '--save-evidence', dir], capture());
+    const config = lab.service.haproxy![0]!.config;
+    await lab.stop();
+    lab = undefined;
+    const io = capture();
+    // Act
+    const code = await main(['apply', 'haproxy.edge1.app.raise-cookie-lifetime', '--evidence', dir, '--yes', '--format', 'json'], io);
+    // Assess
+    expect([code, JSON.parse(io.out()).reason]).toEqual([4, `drift: ${config} no longer exists; collect again before applying`]);
+  });
+
   it('exits 3 with one line when the check itself could not be made', async () => {
     // Prepare
     const catalog = join(tmp, 'check-catalog.yaml');

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it, jest } from '@jest/globals';
@@ -7,7 +7,7 @@ import { analyze } from '../../lib/checks/analyze.ts';
 import { parseBundle } from '../../lib/evidence/bundle.ts';
 import { collect } from '../../lib/providers/collect.ts';
 import { runDemo, type DemoIo } from '../../scripts/demo.ts';
-import { listScenarios, startLab } from '../../infra/lab/lab.ts';
+import { alive, listScenarios, startLab } from '../../infra/lab/lab.ts';
 import { SlackApiDouble } from '../support/slack-api-double.ts';
 import { FIXTURES } from '../support/bundles.ts';
 
@@ -92,6 +92,28 @@ describe('npm run demo', () => {
 });
 
 describe('npm run lab', () => {
+  it('down stops every lab a killed up left behind, not only the last one', async () => {
+    // Prepare
+    const state = mkdtempSync(join(tmp, 'labs-'));
+    const env = { ...process.env, NO_COLOR: '1', TMPDIR: state };
+    const ups = ['nginx-healthy', 'haproxy-healthy'].map((name) => spawn(process.execPath, [join(ROOT, 'infra/lab/cli.ts'), 'up', name], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] }));
+    await Promise.all(ups.map((c) => new Promise<void>((resolve) => {
+      let out = '';
+      c.stdout!.on('data', (d) => {
+        out += d;
+        if (out.includes('Ctrl-C stops the lab.')) resolve();
+      });
+    })));
+    const recorded = readdirSync(join(state, 'sticky-labs')).map((f) => JSON.parse(readFileSync(join(state, 'sticky-labs', f), 'utf8')) as { pids: number[] });
+    for (const c of ups) c.kill('SIGKILL');
+    // Act
+    const down = await script('infra/lab/cli.ts', ['down'], { TMPDIR: state });
+    // Assess
+    expect([down.code, down.out.trim().split('\n').at(-1)]).toEqual([0, `stopped 2 lab(s), ${recorded.flatMap((r) => r.pids).length} process(es)`]);
+    expect(recorded.flatMap((r) => r.pids).filter(alive)).toEqual([]);
+    expect(readdirSync(join(state, 'sticky-labs'))).toEqual([]);
+  });
+
   it('lists the scenarios as a table and answers a mistyped scenario or command with a suggestion and exit 2', async () => {
     // Act
     const [list, nope, typo, command] = await Promise.all([

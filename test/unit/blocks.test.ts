@@ -183,7 +183,7 @@ describe('renderBlocks: what fits in Slack', () => {
     expect(JSON.parse(io.out)).toEqual(JSON.parse(JSON.stringify(posted)));
     expect(posted.blocks.find((b) => b.block_id === 'backends')).toEqual({
       type: 'section', block_id: 'backends',
-      text: { type: 'mrkdwn', text: '*Requests per backend (live probe)*\n```without a cookie jar\napp1 ██████████ 1\napp2 ██████████ 1\nwith a cookie jar (must stay on one)\napp1 ████████████████████ 2\napp2 ████████████████████ 2```' },
+      text: { type: 'mrkdwn', text: '*Requests per backend (live probe)*\n```requests without a cookie jar\napp1 ██████████ 1\napp2 ██████████ 1\nrequests with a cookie jar (must stay on one)\napp1 ████████████████████ 2\napp2 ████████████████████ 2```' },
     });
   });
 });

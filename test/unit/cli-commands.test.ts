@@ -114,6 +114,8 @@ describe('mistyped names get a suggestion and exit 2', () => {
     [['apply', 'p', '--yes=1'], 'sticky: --yes is a flag and takes no value\nRun "sticky apply --help" for usage.\n'],
     [['completion', 'fish'], 'sticky: completion is for bash or zsh, not "fish"\nRun "sticky completion --help" for usage.\n'],
     [['--catalog', 'x.yaml'], 'sticky: --catalog is not a command; options go after it: sticky <command> --catalog\nRun "sticky help" for usage.\n'],
+    [['-v'], 'sticky: unknown option -v; did you mean --version?\nRun "sticky help" for usage.\n'],
+    [['--verison'], 'sticky: unknown option --verison; did you mean --version?\nRun "sticky help" for usage.\n'],
   ])('sticky %j', async (argv, message) => {
     // Act
     const r = await run(argv as string[]);

@@ -150,6 +150,18 @@ describe('the sticky binary', () => {
     );
   });
 
+  it.each([
+    ['haproxy.edge1.app.raise-cookie-lifetime', 'HAProxy instance "edge1" is not in the service\'s catalog entry; nothing was changed'],
+    ['kubernetes.checkout.safe-rollout', 'the service has no kubernetes section in its catalog entry; nothing was changed'],
+  ])('refuses %s with exit 4 when the bundle\'s entry does not say where that layer is: nothing was changed', async (planId, reason) => {
+    // Prepare
+    const io = capture();
+    // Act
+    const code = await main(['apply', planId, '--evidence', join(FIXTURES, '..', '..', 'examples', 'checkout-incident'), '--yes', '--format', 'json'], io);
+    // Assess
+    expect([code, JSON.parse(io.out()).status, JSON.parse(io.out()).reason]).toEqual([4, 'refused', reason]);
+  });
+
   it('refuses an advice plan with exit 4 before touching anything, and suggests the closest plan id for a typo', async () => {
     // Prepare
     const dir = join(FIXTURES, 'nginx-instances-differ');

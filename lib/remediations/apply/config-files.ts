@@ -9,7 +9,7 @@ import { showInfo } from '../../providers/haproxy/runtime-api.ts';
 import type { LineEdit } from '../config-edit.ts';
 import type { Plan } from '../types.ts';
 import { applyLineEdits, dumpSection, liveTarget } from './edit-lines.ts';
-import { ApplyError, DriftError, ValidationError } from './errors.ts';
+import { ApplyError, DriftError, ValidationError, NotApplicableError } from './errors.ts';
 
 const run = promisify(execFile);
 
@@ -35,11 +35,11 @@ type Instance = { kind: Layer; name: string; config: string; entry: NonNullable<
 function instanceNamed(layer: Layer, name: string, service: Service): Instance {
   if (layer === 'haproxy') {
     const h = service.haproxy?.find((x) => x.name === name);
-    if (!h) throw new ApplyError(`HAProxy instance "${name}" is not in the service's catalog entry`);
+    if (!h) throw new NotApplicableError(`HAProxy instance "${name}" is not in the service's catalog entry`);
     return { kind: 'haproxy', name, config: h.config, entry: h };
   }
   const n = service.nginx?.find((x) => x.name === name);
-  if (!n) throw new ApplyError(`NGINX instance "${name}" is not in the service's catalog entry`);
+  if (!n) throw new NotApplicableError(`NGINX instance "${name}" is not in the service's catalog entry`);
   return { kind: 'nginx', name, config: n.config, entry: n };
 }
 
@@ -51,7 +51,7 @@ function instanceNamed(layer: Layer, name: string, service: Service): Instance {
 function editsByInstance(plan: Plan, service: Service): { inst: Instance; edits: LineEdit[] }[] {
   const layer = plan.layer as Layer;
   const edits = (plan.target.edits ?? []) as LineEdit[];
-  if (edits.length === 0) throw new ApplyError(`plan ${plan.id} has no edits`);
+  if (edits.length === 0) throw new NotApplicableError(`plan ${plan.id} has no edits`);
   const out = new Map<string, { inst: Instance; edits: LineEdit[] }>();
   for (const e of edits) {
     const name = new RegExp(`^${layer}/([^/]+)\\.(cfg|conf)$`).exec(e.file)?.[1] ?? String(plan.target.instance ?? '');
@@ -78,9 +78,10 @@ export async function prepareConfigChange(plan: Plan, service: Service, bundle: 
     for (const [path, fileEdits] of byPath) {
       const bundled = bundle.files.get(`${inst.kind}/${inst.name}.${inst.kind === 'haproxy' ? 'cfg' : 'conf'}`);
       const collected = bundled === undefined ? undefined : inst.kind === 'nginx' ? dumpSection(bundled, path) : bundled;
-      if (collected === undefined) throw new ApplyError(`the evidence holds no copy of ${path}`);
+      if (collected === undefined) throw new NotApplicableError(`the evidence holds no copy of ${path}`);
       const live = await readFile(path, 'utf8').catch((e: NodeJS.ErrnoException) => {
-        throw new ApplyError(`cannot read ${path} (${e.code ?? e.message})`, { cause: e });
+        if (e.code === 'ENOENT') throw new DriftError(`${path} no longer exists; collect again before applying`);
+        throw new NotApplicableError(`cannot read ${path} (${e.code ?? e.message})`, { cause: e });
       });
       if (live.replace(/\n+$/, '') !== collected.replace(/\n+$/, '')) throw new DriftError(`${path} changed since the evidence was collected; collect again before applying`);
       const lines = live.split('\n');
@@ -129,7 +130,7 @@ async function validateNginx(binary: string, config: string, changes: FileChange
     await cp(base, copy, { recursive: true, filter: (src) => !/\.(pid|sock|log)$/.test(src) && !/-(body|proxy|fastcgi|uwsgi|scgi)$/.test(src) });
     for (const c of changes) {
       const rel = relative(base, c.path);
-      if (rel.startsWith('..')) throw new ApplyError(`${c.path} is outside ${base}: cannot validate it in a copy`);
+      if (rel.startsWith('..')) throw new NotApplicableError(`${c.path} is outside ${base}: cannot validate it in a copy`);
       await writeFile(join(copy, rel), c.next);
     }
     await replaceAll(`${base}/`, `${copy}/`, copy);

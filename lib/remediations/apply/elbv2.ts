@@ -2,7 +2,7 @@ import { ATTRIBUTE_DEFAULTS } from '../../checks/support/aws.ts';
 import type { Service } from '../../evidence/service.ts';
 import { isDenied } from '../../providers/aws/calls.ts';
 import { isTransient } from '../../providers/errors.ts';
-import { ApplyError, DriftError, UncertainWriteError, ValidationError } from './errors.ts';
+import { ApplyError, DriftError, UncertainWriteError, ValidationError, NotApplicableError } from './errors.ts';
 import type { Plan } from '../types.ts';
 
 type Attr = { Key: string; Value: string };
@@ -58,7 +58,7 @@ const delay = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 async function client(service: Service) {
   const { ElasticLoadBalancingV2Client } = await import('@aws-sdk/client-elastic-load-balancing-v2');
-  if (!service.aws) throw new ApplyError('the service has no aws section in its catalog entry');
+  if (!service.aws) throw new NotApplicableError('the service has no aws section in its catalog entry');
   return new ElasticLoadBalancingV2Client({ region: service.aws.region, retryMode: 'standard' });
 }
 
@@ -92,7 +92,7 @@ export async function applyElbv2(plan: Plan, service: Service): Promise<string> 
     await setActions(t, t.actions, service);
     return `no drift; ${t.ruleArn ? 'ModifyRule' : 'ModifyListener'} with group stickiness on, every other field unchanged`;
   }
-  throw new ApplyError(`applying ${plan.action} is not supported`);
+  throw new NotApplicableError(`applying ${plan.action} is not supported`);
 }
 
 async function setActions(t: { listenerArn?: string; ruleArn?: string }, actions: Actions, service: Service): Promise<void> {

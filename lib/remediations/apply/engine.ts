@@ -4,7 +4,7 @@ import type { Service } from '../../evidence/service.ts';
 import { collect, type CollectOptions } from '../../providers/collect.ts';
 import { layerOfPrefix, type Plan } from '../types.ts';
 import { applyConfigChange, instancesOf, prepareConfigChange, reloadInstance, restoreConfig, type ConfigChange } from './config-files.ts';
-import { ApplyError, DriftError, ValidationError } from './errors.ts';
+import { ApplyError, DriftError, NotApplicableError, ValidationError } from './errors.ts';
 import { applyRuntime, sendRuntime } from './haproxy-runtime.ts';
 import { applyElbv2, rollbackElbv2 } from './elbv2.ts';
 import { applyKubernetes, rollbackKubernetes } from './kubernetes.ts';
@@ -84,6 +84,7 @@ export async function applyChange(plan: Plan, service: Service, evidence: RawBun
   } catch (e) {
     if (e instanceof DriftError) return { status: 'refused', reason: `drift: ${e.message}`, steps };
     if (e instanceof ValidationError) return { status: 'refused', reason: `${e.message}; nothing was written`, steps };
+    if (e instanceof NotApplicableError) return { status: 'refused', reason: `${e.message}; nothing was changed`, steps };
     if (e instanceof ApplyError) return { status: 'failed', reason: e.message, steps };
     const undo = planUndo(plan);
     return { status: 'uncertain', reason: `${(e as Error).message}; the change may be live`, steps, ...(undo ? { undo } : {}) };
@@ -224,5 +225,5 @@ async function execute(plan: Plan, service: Service, evidence: RawBundle, stamp:
     step(await applyElbv2(plan, service));
     return { kind: 'aws', plan };
   }
-  throw new ApplyError(`applying ${plan.action} is not supported yet`);
+  throw new NotApplicableError(`applying ${plan.action} is not supported yet`);
 }

@@ -10,10 +10,19 @@ export class ValidationError extends Error {
 
 /** The plan cannot be applied here (advice, unknown target, missing pid file, ...). */
 export class ApplyError extends Error {
-  override readonly name = 'ApplyError';
+  override readonly name: string = 'ApplyError';
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
   }
+}
+
+/**
+ * The plan cannot be applied with what this catalog entry and evidence hold (an instance or a
+ * section the entry lacks, an object the evidence lacks): found before anything is written, so
+ * the apply is refused and nothing changed.
+ */
+export class NotApplicableError extends ApplyError {
+  override readonly name = 'NotApplicableError';
 }
 
 /**

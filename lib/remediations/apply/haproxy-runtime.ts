@@ -2,11 +2,11 @@ import type { Service } from '../../evidence/service.ts';
 import { parseServersState } from '../../evidence/haproxy-state.ts';
 import { runtimeCommand } from '../../providers/haproxy/runtime-api.ts';
 import type { Plan } from '../types.ts';
-import { ApplyError, DriftError } from './errors.ts';
+import { ApplyError, DriftError, NotApplicableError } from './errors.ts';
 
 function runtimeOf(plan: Plan, service: Service): string {
   const h = service.haproxy?.find((x) => x.name === plan.target.instance);
-  if (!h?.runtime) throw new ApplyError(`HAProxy instance "${String(plan.target.instance)}" has no Runtime API address in the catalog`);
+  if (!h?.runtime) throw new NotApplicableError(`HAProxy instance "${String(plan.target.instance)}" has no Runtime API address in the catalog`);
   return h.runtime;
 }
 
@@ -25,7 +25,10 @@ export async function sendRuntime(address: string, commands: string[]): Promise<
 export async function applyRuntime(plan: Plan, service: Service): Promise<{ address: string; rollback: string[] }> {
   const address = runtimeOf(plan, service);
   const t = plan.target as { backend: string; server: string; expect: { opState: number; adminState: number }; runtime: string[]; rollbackRuntime: string[] };
-  const rows = parseServersState(await runtimeCommand(address, 'show servers state'), 'live');
+  const live = await runtimeCommand(address, 'show servers state').catch((e: NodeJS.ErrnoException) => {
+    throw new NotApplicableError(`cannot read HAProxy ${String(plan.target.instance)}'s live server states: ${e.message}`, { cause: e });
+  });
+  const rows = parseServersState(live, 'live');
   const row = rows.find((r) => r.backend === t.backend && r.server === t.server);
   if (!row) throw new DriftError(`${t.backend}/${t.server} is no longer in HAProxy ${String(plan.target.instance)}`);
   if (row.opState !== t.expect.opState || row.adminState !== t.expect.adminState) {

@@ -3,7 +3,7 @@ import type { Service } from '../../evidence/service.ts';
 import type { KubeClients } from '../../providers/kubernetes/client.ts';
 import { messageOf, statusOf } from '../../providers/kubernetes/errors.ts';
 import type { Plan } from '../types.ts';
-import { ApplyError, DriftError, ValidationError, UncertainWriteError } from './errors.ts';
+import { ApplyError, DriftError, ValidationError, UncertainWriteError, NotApplicableError } from './errors.ts';
 
 type Obj = Record<string, unknown>;
 interface PatchTarget {
@@ -89,7 +89,7 @@ export function stillAsCollected(live: unknown, expected: unknown, path = ''): s
 function targetOf(plan: Plan, service: Service): PatchTarget {
   const t = plan.target as unknown as PatchTarget;
   const namespace = t.namespace ?? service.kubernetes?.namespace;
-  if (!t.kind || !t.name || !namespace || !t.patch) throw new ApplyError(`plan ${plan.id} has no object to patch`);
+  if (!t.kind || !t.name || !namespace || !t.patch) throw new NotApplicableError(`plan ${plan.id} has no object to patch`);
   return { ...t, namespace };
 }
 
@@ -109,7 +109,7 @@ const rbacForbidden = (e: unknown) => statusOf(e) === 403 && !messageOf(e).start
  * {@link rollbackKubernetes} sends the inverse patch.
  */
 export async function applyKubernetes(plan: Plan, service: Service, clients?: KubeClients): Promise<string> {
-  if (!service.kubernetes) throw new ApplyError('the service has no kubernetes section in its catalog entry');
+  if (!service.kubernetes) throw new NotApplicableError('the service has no kubernetes section in its catalog entry');
   const c = clients ?? (await (await client()).kubeClients(service.kubernetes));
   const t = targetOf(plan, service);
   let live: Obj;
@@ -141,7 +141,7 @@ export async function applyKubernetes(plan: Plan, service: Service, clients?: Ku
 
 /** Sends the inverse patch of an applied plan. */
 export async function rollbackKubernetes(plan: Plan, service: Service, clients?: KubeClients): Promise<void> {
-  if (!service.kubernetes) throw new ApplyError('the service has no kubernetes section in its catalog entry');
+  if (!service.kubernetes) throw new NotApplicableError('the service has no kubernetes section in its catalog entry');
   const t = targetOf(plan, service);
   try {
     await send(clients ?? (await (await client()).kubeClients(service.kubernetes)), t, t.rollbackPatch, false);

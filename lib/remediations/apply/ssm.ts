@@ -8,7 +8,7 @@ import { configChangeScript, runtimeChangeScript, spliceInstructions, type FileW
 import type { LineEdit } from '../config-edit.ts';
 import type { Plan } from '../types.ts';
 import { dumpSection, lineBlocks, liveTarget } from './edit-lines.ts';
-import { ApplyError, DriftError, ValidationError } from './errors.ts';
+import { ApplyError, DriftError, ValidationError, NotApplicableError } from './errors.ts';
 
 /**
  * What undoes a change made through Run Command, as data (it is stored with the approval and
@@ -36,7 +36,7 @@ const MARKER = /^# configuration file (.+):\s*$/gm;
 
 function targetOf(plan: Plan, service: Service) {
   const t = ssmTargetOf(service, plan.layer, String(plan.target.instance ?? ''));
-  if (!t) throw new ApplyError(`${String(plan.target.instance)} is not an instance reached through SSM in the service's catalog entry`);
+  if (!t) throw new NotApplicableError(`${String(plan.target.instance)} is not an instance reached through SSM in the service's catalog entry`);
   return t;
 }
 
@@ -76,9 +76,9 @@ async function runChange(plan: Plan, service: Service, script: string, what: str
 export function plannedWrites(plan: Plan, service: Service, evidence: RawBundle): { files: FileWrite[]; sources?: string[] } {
   const t = targetOf(plan, service);
   const edits = (plan.target.edits ?? []) as LineEdit[];
-  if (edits.length === 0) throw new ApplyError(`plan ${plan.id} has no edits`);
+  if (edits.length === 0) throw new NotApplicableError(`plan ${plan.id} has no edits`);
   const bundled = evidence.files.get(`${t.layer}/${t.instance}.${t.layer === 'haproxy' ? 'cfg' : 'conf'}`);
-  if (bundled === undefined) throw new ApplyError(`the evidence holds no configuration of ${t.instance}`);
+  if (bundled === undefined) throw new NotApplicableError(`the evidence holds no configuration of ${t.instance}`);
   const markers = [...bundled.matchAll(MARKER)].map((m) => m[1]!);
   const sources = t.layer === 'haproxy' ? (markers.length ? markers : [t.entry.config]) : undefined;
   const byPath = new Map<string, { line: number; before: string; after: string }[]>();
@@ -89,7 +89,7 @@ export function plannedWrites(plan: Plan, service: Service, evidence: RawBundle)
   const files: FileWrite[] = [];
   for (const [path, fileEdits] of byPath) {
     const collected = markers.length ? dumpSection(bundled, path) : path === t.entry.config ? bundled : undefined;
-    if (collected === undefined) throw new ApplyError(`the evidence holds no copy of ${path}`);
+    if (collected === undefined) throw new NotApplicableError(`the evidence holds no copy of ${path}`);
     const lines = collected.split('\n');
     for (const e of fileEdits) {
       if (e.before && lines[e.line - 1]?.trim() !== e.before.trim()) throw new DriftError(`${path}:${e.line} no longer reads "${e.before}"`);
@@ -134,7 +134,7 @@ export async function applySsm(plan: Plan, service: Service, evidence: RawBundle
     step(`no drift; Runtime API: ${target.runtime.join('; ')} (on ${t.instanceId})`);
     return { kind: 'ssm', plan, instanceId: t.instanceId, runtime: target.rollbackRuntime };
   }
-  throw new ApplyError(`applying ${plan.action} through SSM is not supported`);
+  throw new NotApplicableError(`applying ${plan.action} through SSM is not supported`);
 }
 
 /**
