@@ -10,11 +10,11 @@ import { applyChange, fixesOf, planUndo, rollbackChange, verifyChange, verifySet
 import type { Plan } from '../remediations/types.ts';
 import { renderBlocks, type PlanStates } from '../slack/blocks.ts';
 import { escapeMrkdwn } from '../slack/text.ts';
-import { TERMINAL, type Approval, type Store, type Triage } from '../store/store.ts';
+import { newId, TERMINAL, type Approval, type Store, type Triage } from '../store/store.ts';
 import { requiredApprovals, resume } from './approvals.ts';
 import type { Engine } from './engine.ts';
 import { renderAlarmThread } from './alarm.ts';
-import { classify, describeError, isTransient, TransientError } from './errors.ts';
+import { classify, describeError, TransientError } from './errors.ts';
 import { probeCounts } from '../report/probe-counts.ts';
 
 /** The part of Slack's Web API the steps use (a Bolt/WebClient `client` fits). */
@@ -154,7 +154,6 @@ async function say(deps: StepDeps, triage: Triage, text: string): Promise<void> 
 const approvalIdOf = (triageId: string, planId: string) => `a${createHash('sha256').update(`${triageId}\n${planId}`).digest('base64url').slice(0, 16)}`;
 
 
-const DENIED = /^(AccessDenied|AccessDeniedException|UnauthorizedOperation|Forbidden)$|forbidden|AccessDenied/;
 
 /**
  * The runbook's steps, one function each, called by the state machine's Task states (the step
@@ -167,7 +166,7 @@ export const STEPS = {
   async resolve(deps: StepDeps, input: { input: TriageInput }) {
     const i = TriageInputSchema.parse(input.input);
     const service = findService(await deps.catalog(), i.service);
-    const id = i.triageId ?? `t${createHash('sha256').update(`${i.channel}\n${i.service}\n${deps.now().getTime()}\n${Math.random()}`).digest('base64url').slice(0, 12)}`;
+    const id = i.triageId ?? newId('t');
     try {
       if (!(await deps.store.getTriage(id))) {
         await deps.store.putTriage({
@@ -228,8 +227,9 @@ export const STEPS = {
    */
   async report(deps: StepDeps, input: { triageId: string }) {
     let { triage } = await triageOf(deps, input.triageId);
-    if (triage.trigger === 'alarm' && !triage.threadTs && (await deps.store.getAlarmThread(triage.id))) {
-      let headerTs = (await deps.store.getAlarmThread(triage.id))?.headerTs;
+    const thread = triage.trigger === 'alarm' && !triage.threadTs ? await deps.store.getAlarmThread(triage.id) : undefined;
+    if (thread) {
+      let headerTs = thread.headerTs;
       if (!headerTs) {
         await renderAlarmThread(deps, triage.id, deps.now().getTime() + 20_000);
         headerTs = (await deps.store.getAlarmThread(triage.id))?.headerTs;
@@ -280,22 +280,7 @@ export const STEPS = {
     }
     const provisional = planUndo(plan);
     if (provisional) await deps.store.transition(input.approvalId, 'applying', 'applying', now(), { undo: JSON.stringify(provisional) });
-    let outcome;
-    try {
-      outcome = await applyChange(plan, service, loaded.raw, deps.now());
-    } catch (e) {
-      const reason = describeError(e);
-      if (DENIED.test((e as { name?: string }).name ?? '') || DENIED.test(reason)) {
-        await deps.store.transition(input.approvalId, 'applying', 'failed', now(), { outcome: `not applied: permission denied (${reason}); nothing was written` });
-        await deps.store.audit(triage.id, { event: 'failed', approval: input.approvalId, plan: plan.id, reason }, now());
-        await notify(deps, triage.id);
-        return { status: 'failed' };
-      }
-      await deps.store.transition(input.approvalId, 'applying', 'verifying', now(), { outcome: `the change did not complete (${reason}); checking what is live` });
-      await deps.store.audit(triage.id, { event: 'apply-uncertain', approval: input.approvalId, plan: plan.id, reason, transient: isTransient(e) }, now());
-      await notify(deps, triage.id);
-      return { status: 'uncertain', reason };
-    }
+    const outcome = await applyChange(plan, service, loaded.raw, deps.now());
     if (outcome.status === 'uncertain') {
       await deps.store.transition(input.approvalId, 'applying', 'verifying', now(), {
         outcome: `the change did not complete (${outcome.reason}); checking what is live`, ...(outcome.undo ? { undo: JSON.stringify(outcome.undo) } : {}),
