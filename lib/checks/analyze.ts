@@ -1,4 +1,4 @@
-import { LAYERS, type Evidence, type Layer, type Problem } from '../evidence/bundle.ts';
+import { LAYERS, layoutLayer, type Evidence, type Layer, type Problem } from '../evidence/bundle.ts';
 import type { Plan } from '../remediations/types.ts';
 import { CHECKS } from './index.ts';
 import { SEVERITY_RANK, type Check, type Finding } from './types.ts';
@@ -35,7 +35,10 @@ export interface Report {
  */
 export type Verdict = 'findings' | 'healthy' | 'not-checked' | 'unreadable';
 
-const layerOf = (file: string): Layer | undefined => LAYERS.find((l) => file.startsWith(`${l}/`));
+const layerOf = (file: string): Layer | undefined => {
+  const l = layoutLayer(file);
+  return l === 'meta' ? undefined : l;
+};
 
 /** The reason bundles written before 0.2 gave for a layer the catalog entry never had: not a named layer. */
 const NO_SECTION = /^no (aws|haproxy|kubernetes|nginx|probe) section in the catalog/;

@@ -131,19 +131,24 @@ export function parseBundle(raw: RawBundle): Evidence {
   return ev;
 }
 
-/** The layer a bundle path belongs to under the bundle layout (docs/evidence-bundle.md), `meta` for meta.json, undefined for other files. */
+/**
+ * The layer a bundle path belongs to under the bundle layout (docs/evidence-bundle.md), `meta` for
+ * meta.json, undefined for other files: the one statement of the layout, which {@link parseBundle}
+ * uses both for files it reads and for files it could not decode.
+ */
 export function layoutLayer(path: string): Layer | 'meta' | undefined {
   if (path === 'meta.json') return 'meta';
-  if (/^haproxy\/[^/]+\.(cfg|servers-state|stat)$/.test(path)) return 'haproxy';
-  if (/^nginx\/[^/]+\.conf$/.test(path)) return 'nginx';
+  if (/^haproxy\/[^/]+\.(cfg|servers-state|stat|version)$/.test(path)) return 'haproxy';
+  if (/^nginx\/[^/]+\.(conf|version)$/.test(path)) return 'nginx';
   if (/^kubernetes\/.+\.ya?ml$/.test(path)) return 'kubernetes';
   if (path === 'probe/exchanges.json') return 'probe';
-  if (/^aws\/(describe-(load-balancers|target-groups|listeners|alarms)|metrics)\.json$/.test(path)) return 'aws';
+  if (/^aws\/(describe-(load-balancers|target-groups|listeners|alarms|tags)|metrics)\.json$/.test(path)) return 'aws';
   if (/^aws\/(target-group-attributes|target-health|describe-rules)\/[^/]+\.json$/.test(path)) return 'aws';
   return undefined;
 }
 
 function readFile(ev: Evidence, path: string, text: string): Layer | 'meta' | undefined {
+  if (!layoutLayer(path)) return undefined;
   let m: RegExpExecArray | null;
   if (path === 'meta.json') {
     ev.meta = json(MetaSchema, text, path).data;

@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
-import { exitCode } from '../../lib/checks/analyze.ts';
+import { analyze, exitCode } from '../../lib/checks/analyze.ts';
+import { parseBundle } from '../../lib/evidence/bundle.ts';
 import { readBundle } from '../../lib/evidence/read-bundle.ts';
 import { join } from 'node:path';
 import { FIXTURES, analyzeFiles } from '../support/bundles.ts';
@@ -38,5 +39,15 @@ describe('what counts as checked', () => {
     const report = analyzeFiles(files);
     // Assess
     expect([report.verdict, report.checked, report.incomplete, report.notCheckedReasons.aws]).toEqual(['healthy', ['nginx'], [], 'not part of this service']);
+  });
+
+  it.each(['aws/describe-tags.json', 'haproxy/edge1.version'])('reports an undecodable %s as unreadable evidence, like every other file of the layout', async (file) => {
+    // Prepare
+    const files = new Map(Object.entries(await fixture('multi-layer-incident', {})));
+    // Act
+    const report = analyze(parseBundle({ files, undecodable: new Map([[file, { line: 1, message: 'not UTF-8 or UTF-16 text' }]]) }));
+    // Assess
+    expect([report.verdict, report.problems]).toEqual(['unreadable', [{ file, line: 1, message: 'not UTF-8 or UTF-16 text' }]]);
+    expect(report.notes.filter((n) => n.includes(file))).toEqual([]);
   });
 });
