@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { loadDefinition } from './definition.ts';
+import { loadDefinition, taskStates } from './definition.ts';
 import type { Engine } from './engine.ts';
 import { runStep, type StepDeps, type TriageInput } from './steps.ts';
 
@@ -13,8 +13,6 @@ export class TaskTimedOut extends Error {
   override readonly name = 'TaskTimedOut';
 }
 
-/** Every state with a Retry: the local engine can shorten their waits (tests). */
-const RETRYING = ['Resolve', 'CollectAws', 'CollectKubernetes', 'CollectHaproxy', 'CollectNginx', 'CollectProbe', 'Analyze', 'Report', 'RequestApproval', 'Apply', 'Verify', 'Rollback', 'Record', 'TriageFailedEarly', 'TriageFailed'];
 
 /**
  * Runs the same state machine definition in this process with aws-local-stepfunctions: every
@@ -40,12 +38,14 @@ export class LocalEngine implements Engine {
 
   async start(input: TriageInput): Promise<string> {
     const { StateMachine } = await import('aws-local-stepfunctions');
-    const machine = new StateMachine(loadDefinition('arn:aws:lambda:local:000000000000:function:sticky-step', Math.ceil(this.timeoutMs / 1000)) as never, { validationOptions: { checkArn: false } });
+    const definition = loadDefinition('arn:aws:lambda:local:000000000000:function:sticky-step', Math.ceil(this.timeoutMs / 1000));
+    const machine = new StateMachine(definition as never, { validationOptions: { checkArn: false } });
     const id = randomUUID();
     const step = (i: unknown) => runStep(this.deps, i as { step: string });
-    const handlers: Record<string, (i: unknown) => Promise<unknown>> = Object.fromEntries(RETRYING.filter((n) => n !== 'RequestApproval').map((n) => [n, step]));
+    const tasks = taskStates(definition.States as Record<string, unknown>).map(([name]) => name);
+    const handlers: Record<string, (i: unknown) => Promise<unknown>> = Object.fromEntries(tasks.map((n) => [n, step]));
     handlers.RequestApproval = (i: unknown) => this.wait((i as { Payload: Record<string, unknown> }).Payload);
-    const retryIntervalOverrides = this.retryDelayMs === undefined ? undefined : Object.fromEntries(RETRYING.map((n) => [n, this.retryDelayMs!]));
+    const retryIntervalOverrides = this.retryDelayMs === undefined ? undefined : Object.fromEntries(tasks.map((n) => [n, this.retryDelayMs!]));
     const execution = machine.run(input as never, {
       overrides: { taskResourceLocalHandlers: handlers as never, ...(retryIntervalOverrides ? { retryIntervalOverrides } : {}) },
       context: { Task: { Token: 'local' }, Execution: { Id: id } },

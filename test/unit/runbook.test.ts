@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import validator from 'asl-validator';
-import { loadDefinition } from '../../lib/workflow/definition.ts';
+import { loadDefinition, taskStates } from '../../lib/workflow/definition.ts';
 import { STEPS } from '../../lib/workflow/steps.ts';
 import { mayDecide } from '../../lib/workflow/approvals.ts';
 import { parseSlashCommand } from '../../lib/slack/command.ts';
@@ -9,13 +9,7 @@ import { ServiceSchema } from '../../lib/evidence/service.ts';
 type State = { Type: string; Resource?: string; Parameters?: Record<string, unknown>; Branches?: { States: Record<string, State> }[]; Iterator?: { States: Record<string, State> } };
 const ARN = 'arn:aws:lambda:eu-west-1:123456789012:function:sticky-step';
 
-function tasks(states: Record<string, State>): [string, State][] {
-  return Object.entries(states).flatMap(([name, s]) => [
-    ...(s.Type === 'Task' ? [[name, s] as [string, State]] : []),
-    ...(s.Branches ?? []).flatMap((b) => tasks(b.States)),
-    ...(s.Iterator ? tasks(s.Iterator.States) : []),
-  ]);
-}
+const tasks = (states: Record<string, State>) => taskStates(states) as [string, State][];
 
 describe('the sticky-triage state machine', () => {
   it('is valid Amazon States Language', () => {
