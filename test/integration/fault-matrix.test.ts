@@ -223,10 +223,15 @@ describe('the fault matrix: every dependency failing at every step ends in one r
     expect(stickiness(model)).toBe('true');
   });
 
-  it('check · the table unavailable twice while the evidence is stored: retried, then the whole loop completes', async () => {
+  it.each([
+    ['check · the table unavailable twice while the evidence is stored: retried, then the whole loop completes', 'm-store-analyze',
+      (n: string, i: Obj) => n === 'PutItemCommand' && String(i.Item?.sk?.S ?? '').startsWith('FILE#'), 2],
+    ['apply · the table fails on the write that records the change as applied: verification still runs and the fix verifies', 'm-store-after-write',
+      (n: string, i: Obj) => n === 'UpdateItemCommand' && String(i.ExpressionAttributeValues?.[':b']?.S ?? '').includes('"outcome":"applied; verifying"'), 1],
+  ] as const)('%s', async (_title, name, when, times) => {
     // Prepare
-    const { service, model } = awsSetup('m-store-analyze');
-    const store = faultyStore({ when: (n, i) => n === 'PutItemCommand' && String(i.Item?.sk?.S ?? '').startsWith('FILE#'), error: 'InternalServerError', times: 2 });
+    const { service, model } = awsSetup(name);
+    const store = faultyStore({ when, error: 'InternalServerError', times });
     const rt = runtimeFor({ service, store });
     const { execution, approval } = await triage(rt, service.name, AWS_PLAN);
     // Act
@@ -345,20 +350,6 @@ describe('the fault matrix: every dependency failing at every step ends in one r
     expect(slack.calls.filter((c) => c.method === 'chat.update').map((c) => c.status).slice(0, 2)).toEqual([500, 500]);
     expect(slack.of('chat.update').length).toBe(updates + 1);
     expect(JSON.stringify(slack.of('chat.update').at(-1)!.blocks)).toContain(':white_check_mark: approved by <@U2>');
-  });
-
-  it('apply · the table fails on the write that records the change as applied: verification still runs and the fix verifies', async () => {
-    // Prepare
-    const { service, model } = awsSetup('m-store-after-write');
-    const store = faultyStore({ when: (n, i) => n === 'UpdateItemCommand' && String(i.ExpressionAttributeValues?.[':b']?.S ?? '').includes('"outcome":"applied; verifying"'), error: 'InternalServerError', times: 1 });
-    const rt = runtimeFor({ service, store });
-    const { execution, approval } = await triage(rt, service.name, AWS_PLAN);
-    // Act
-    await rt.decideAs(approval!.id, 'U2');
-    await rt.engine.settled(execution);
-    // Assess
-    expect((await final(approval!.id)).status).toBe('verified');
-    expect(stickiness(model)).toBe('true');
   });
 
   it('verify · ELB throttled on every read after the write: verification cannot complete, the change is rolled back', async () => {
